@@ -1,0 +1,249 @@
+"""Fully pipelined AES encryption (FIPS-197) with per-block key size and on-the-fly key schedule."""
+
+from amaranth.hdl import Cat, Module, Mux, Signal
+from amaranth.lib import data, stream, wiring
+from amaranth.lib.wiring import In, Out
+
+from .aes_sbox import RCON, hdl_xtime, sbox_memory
+
+__all__ = ["AESPipeline"]
+
+#: Rounds every block goes through; AES-128 blocks finish at round 10 and bypass 11..14.
+ROUNDS = 14
+_ROUNDS_128 = 10
+
+
+def _check_int(name, value, allowed=None, minimum=None):
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise TypeError(f"{name} must be an int, not {value!r}")
+    if allowed is not None and value not in allowed:
+        raise ValueError(f"{name} must be one of {allowed}, not {value!r}")
+    if minimum is not None and value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, not {value!r}")
+
+
+def _bytes(value, count):
+    return [value[8 * j : 8 * j + 8] for j in range(count)]
+
+
+def _key_step_temp(r):
+    """Where each byte of the key-schedule ``temp`` word comes from in round ``r``.
+
+    ``temp`` is built from ``SubWord(w)`` (``w`` the last word of the previous group) as
+    ``(source byte index, Rcon byte)`` per output byte, for each key size (FIPS-197 §5.2):
+
+    - AES-128 computes round key ``r`` here: ``RotWord`` and ``Rcon[r]`` every time.
+    - AES-256 computes round key ``r + 1`` (it carries key ``r`` already; see the class
+      docstring): words ``4(r+1)`` with ``4(r+1) mod 8 == 0`` (``r`` odd) take ``RotWord`` and
+      ``Rcon[(r+1)/2]``, the others (``4(r+1) mod 8 == 4``) only ``SubWord``.
+    """
+    rot = (1, 2, 3, 0)
+    plain = (0, 1, 2, 3)
+    t128 = [(rot[j], RCON[r] if j == 0 else 0) for j in range(4)] if r <= _ROUNDS_128 else None
+    if r % 2:
+        t256 = [(rot[j], RCON[(r + 1) // 2] if j == 0 else 0) for j in range(4)]
+    else:
+        t256 = [(plain[j], 0) for j in range(4)]
+    return t128, t256
+
+
+class AESPipeline(wiring.Component):
+    """AES-128/AES-256 encryption, one block per cycle, key size and key chosen per block.
+
+    Ports (byte ``i`` of a byte string at bits ``[8i, 8i+8)``, see ``hdl/packing.py``):
+
+    - ``i``: stream of ``{block: 128, key: 256, aes256: 1, user: user_width}``. AES-128 uses
+      key bytes 0..15 and ignores 16..31.
+    - ``o``: stream of ``{block: 128, user: user_width}``, ``block = AES-Enc(key, block)``;
+      ``user`` is passed through untouched with its block.
+
+    **Latency** ``LATENCY = 1 + 14 * stages_per_round`` cycles (15 for one stage per round,
+    29 for two), the same for both key sizes. **Throughput** one block per cycle, any mix of
+    keys and key sizes, order preserved. The pipeline stalls as a whole:
+    ``en = ~o.valid | o.ready``, ``i.ready = en``.
+
+    Design choices:
+
+    - **On-the-fly key schedule travelling with the block.** Each stage carries two 128-bit
+      groups of expanded key words ``(p, q)`` next to the state, and round ``r`` computes the
+      round key it needs (FIPS-197 §5.2) from them with four more S-box lookups. A new key can
+      therefore enter with every block (zero-bubble key agility) and the connection table
+      upstream stores only the 16- or 32-byte key, not 11 or 15 expanded 16-byte round keys per
+      key (and per header-protection key). The cost is 4 S-boxes and ~256 flip-flops per round.
+      Two groups are carried because AES-256 (Nk = 8) derives group ``r + 1`` from groups
+      ``r - 1`` and ``r``. On entry to round ``r``: ``p`` = round key ``r - 1`` (both sizes),
+      ``q`` = round key ``r`` for AES-256 (the second key half at round 1; unused for AES-128).
+      Round ``r`` computes ``new = expand(p, SubWord(w))`` with ``w`` the last word of ``p``
+      (AES-128, giving round key ``r``) or of ``q`` (AES-256, giving round key ``r + 1``), uses
+      ``rk = q`` (AES-256) or ``new`` (AES-128), and passes ``(rk, new)`` on: one uniform step,
+      only the ``SubWord`` source, ``RotWord`` and ``Rcon`` depend on the key size.
+    - **Constant latency.** Every block goes through 14 rounds. AES-128 blocks finish at round
+      10 (no MixColumns there) and bypass rounds 11..14 through a 2:1 mux, so both sizes have
+      the same ``LATENCY`` and blocks never overtake each other.
+    - **Stage 0** registers ``block ^ key[0:16]`` (the initial AddRoundKey) and the key, so
+      logic upstream ends at a register and round 1 starts from flip-flops.
+    - ``stages_per_round=2``: stage A of each round is the S-box lookup, a synchronous read
+      port of a ROM (``lib.memory.Memory`` with ``rom_style="block"``, i.e. FPGA block RAM,
+      whose output register is the pipeline register; its ``en`` is the pipeline enable);
+      stage B is ShiftRows (wiring), MixColumns, the key-schedule XORs and AddRoundKey. This
+      is the fast option (about 275 MHz vs 121 MHz per the project's ECP5 reference points).
+    - ``stages_per_round=1``: combinational S-box reads (``rom_style="logic"``, LUTs) and the
+      whole round in one stage: half the latency, lower Fmax.
+    - Every ROM has at most two read ports (yosys heap limit; a block RAM has two): rounds
+      1..13 use 10 ROMs (16 state + 4 key-schedule lookups), round 14 uses 8 (it needs no key
+      step: nothing follows it). Total 138 ROMs.
+    - Data signals are byte-wide (state, ``p``, ``q``): free in hardware and much faster in
+      Icarus than 128-bit nets. Data registers have no reset; only ``valid`` bits reset.
+    """
+
+    def __init__(self, *, stages_per_round=2, user_width=0):
+        _check_int("stages_per_round", stages_per_round, allowed=(1, 2))
+        _check_int("user_width", user_width, minimum=0)
+        self.stages_per_round = stages_per_round
+        self.user_width = user_width
+        self.LATENCY = 1 + ROUNDS * stages_per_round
+        super().__init__(
+            {
+                "i": In(
+                    stream.Signature(
+                        data.StructLayout(
+                            {"block": 128, "key": 256, "aes256": 1, "user": user_width}
+                        )
+                    )
+                ),
+                "o": Out(stream.Signature(data.StructLayout({"block": 128, "user": user_width}))),
+            }
+        )
+
+    def elaborate(self, platform):
+        m = Module()
+
+        en = Signal()
+        m.d.comb += [en.eq(~self.o.valid | self.o.ready), self.i.ready.eq(en)]
+
+        def register(stage, values, name):
+            """Pipeline register(s) behind ``values`` (a byte list, or a single value)."""
+            if values is None:
+                return None
+            if isinstance(values, list):
+                return [register(stage, v, f"{name}{j}") for j, v in enumerate(values)]
+            reg = Signal(len(values), name=f"{stage}_{name}", reset_less=name != "valid")
+            m.d.sync += reg.eq(Mux(en, values, reg))
+            return reg
+
+        # Stage 0: initial AddRoundKey with round key 0 = key bytes 0..15 (FIPS-197 §5.1.4).
+        blk = _bytes(self.i.payload.block, 16)
+        key = _bytes(self.i.payload.key, 32)
+        st = {
+            "state": register("s0", [blk[j] ^ key[j] for j in range(16)], "s"),
+            "p": register("s0", key[:16], "p"),
+            "q": register("s0", key[16:], "q"),
+            "aes256": register("s0", self.i.payload.aes256, "aes256"),
+            "user": register("s0", self.i.payload.user, "user"),
+            "valid": register("s0", self.i.valid, "valid"),
+        }
+
+        for r in range(1, ROUNDS + 1):
+            st = self._round(m, r, st, en, register)
+
+        m.d.comb += [
+            self.o.payload.block.eq(Cat(*st["state"])),
+            self.o.payload.user.eq(st["user"]),
+            self.o.valid.eq(st["valid"]),
+        ]
+        return m
+
+    def _round(self, m, r, st, en, register):
+        spr = self.stages_per_round
+        aes256 = st["aes256"]
+        p, q = st["p"], st["q"]
+        key_step = r < ROUNDS  # round 14 uses q as is; nothing needs a key after it
+        has_128 = r <= _ROUNDS_128
+
+        # S-box lookups: 16 state bytes (SubBytes, §5.1.1) and SubWord of the key word w.
+        addrs = list(st["state"])
+        if key_step:
+            addrs += [Mux(aes256, q[12 + j], p[12 + j]) if has_128 else q[12 + j] for j in range(4)]
+        subs = []
+        for n in range(0, len(addrs), 2):
+            rom = sbox_memory(block_ram=spr == 2)
+            m.submodules[f"r{r}_sbox{n // 2}"] = rom
+            for a in addrs[n : n + 2]:
+                port = rom.read_port(domain="sync" if spr == 2 else "comb")
+                m.d.comb += port.addr.eq(a)
+                if spr == 2:
+                    m.d.comb += port.en.eq(en)
+                subs.append(port.data)
+
+        if spr == 2:
+            # Stage A: the ROM output registers hold the S-box results; delay the rest to match.
+            stage = f"r{r}a"
+            bypass_state = st["state"] if not has_128 else None  # AES-128 rides through 11..14
+            aes256 = register(stage, aes256, "aes256")
+            p = register(stage, p if key_step else None, "p")
+            q = register(stage, q, "q")
+            st = {
+                "state": register(stage, bypass_state, "s"),
+                "user": register(stage, st["user"], "user"),
+                "valid": register(stage, st["valid"], "valid"),
+            }
+        sub, ksub = subs[:16], subs[16:]
+
+        # ShiftRows (§5.1.2): s'[row][col] = s[row][(col + row) mod 4], byte index row + 4 col.
+        sr = [sub[(i % 4) + 4 * ((i // 4 + i % 4) % 4)] for i in range(16)]
+
+        # MixColumns (§5.1.3), one column of four bytes at a time.
+        mixed = []
+        for c in range(4):
+            a = sr[4 * c : 4 * c + 4]
+            x = [hdl_xtime(v) for v in a]
+            mixed += [
+                x[0] ^ x[1] ^ a[1] ^ a[2] ^ a[3],
+                a[0] ^ x[1] ^ x[2] ^ a[2] ^ a[3],
+                a[0] ^ a[1] ^ x[2] ^ x[3] ^ a[3],
+                x[0] ^ a[0] ^ a[1] ^ a[2] ^ x[3],
+            ]
+
+        # Key schedule step (§5.2), see the class docstring for the (p, q) convention.
+        if key_step:
+            t128, t256 = _key_step_temp(r)
+            temp = []
+            for j in range(4):
+                src256, rc256 = t256[j]
+                if t128 is None:
+                    t = ksub[src256] ^ rc256 if rc256 else ksub[src256]
+                else:
+                    src128, rc128 = t128[j]
+                    if src128 == src256:
+                        t = ksub[src128] ^ Mux(aes256, rc256, rc128)
+                    else:
+                        t = Mux(aes256, ksub[src256] ^ rc256, ksub[src128] ^ rc128)
+                temp.append(t)
+            new = []
+            prev = temp
+            for w in range(4):
+                prev = [p[4 * w + j] ^ prev[j] for j in range(4)]
+                new += prev
+            rk = [Mux(aes256, q[j], new[j]) for j in range(16)] if has_128 else q
+        else:
+            new = None
+            rk = q
+
+        # AddRoundKey (§5.1.4); the last round of each size has no MixColumns (§5.1).
+        if r < _ROUNDS_128:
+            state = [mixed[j] ^ rk[j] for j in range(16)]
+        elif r == _ROUNDS_128:
+            state = [Mux(aes256, mixed[j], sr[j]) ^ rk[j] for j in range(16)]
+        else:
+            final = sr if r == ROUNDS else mixed
+            state = [Mux(aes256, final[j] ^ rk[j], st["state"][j]) for j in range(16)]
+
+        stage = f"r{r}b" if spr == 2 else f"r{r}"
+        return {
+            "state": register(stage, state, "s"),
+            "p": register(stage, rk if r + 1 < ROUNDS else None, "p"),
+            "q": register(stage, new, "q"),
+            "aes256": register(stage, aes256, "aes256") if r < ROUNDS else None,
+            "user": register(stage, st["user"], "user"),
+            "valid": register(stage, st["valid"], "valid"),
+        }
