@@ -1,0 +1,83 @@
+"""Byte-granular realigning buffer: beats of 1..16 bytes in, any 0..16 bytes out per cycle.
+
+QUIC packets are not 16-byte aligned: a GSO segment starts every ``gso - 16`` bytes of the send,
+its payload starts ``1 + dcid_len + pn_len`` bytes into the segment, and a protected datagram
+puts that header in front of the ciphertext. Every realignment in the engine goes through this
+one component: the segmenter *pops* exactly the bytes it wants from the head of the send, and
+the datagram assembler *pushes* header, ciphertext and tag pieces and pops whole 16-byte words.
+"""
+
+from amaranth.hdl import Array, Cat, Const, Module, Signal
+from amaranth.lib import data, stream, wiring
+from amaranth.lib.wiring import In, Out
+
+#: A beat of 1..16 bytes: byte ``j`` at ``data[8j:8j+8]``; bytes at and above ``n_bytes`` are
+#: ignored.
+BEAT_LAYOUT = data.StructLayout({"data": 128, "n_bytes": 5})
+
+
+class ByteStreamBuffer(wiring.Component):
+    """A 32-byte byte FIFO with a 16-byte head window.
+
+    Ports
+    -----
+    ``i``: stream of :data:`BEAT_LAYOUT` (``n_bytes`` in 1..16). Accepted while ``level <= 16``.
+    ``window``: the 16 oldest bytes (byte 0 = oldest); only the first ``level`` are meaningful.
+    ``level``: bytes held (0..32).
+    ``pop``: bytes to remove from the head this cycle; the consumer must keep ``pop <= level``
+    and ``pop <= 16`` (it is clamped to 16).
+
+    Latency: a pushed byte is visible in ``window`` the cycle after it is accepted (if it is
+    among the 16 oldest). Throughput: 16 bytes in and 16 bytes out per cycle in steady state
+    (the ``level <= 16`` admission rule leaves room for a full beat after any pop). ``i.ready``
+    depends only on registered state, never on ``pop``.
+    """
+
+    i: In(stream.Signature(BEAT_LAYOUT))
+    window: Out(128)
+    level: Out(6)
+    pop: In(5)
+
+    CAPACITY = 32
+
+    def __init__(self):
+        super().__init__()
+
+    def elaborate(self, platform):
+        m = Module()
+        buf = [Signal(8, name=f"buf{j}") for j in range(self.CAPACITY)]
+        level = Signal(6)
+
+        pop = Signal(5)
+        m.d.comb += pop.eq(self.pop)
+        with m.If(self.pop > 16):
+            m.d.comb += pop.eq(16)
+
+        m.d.comb += [
+            self.window.eq(Cat(*buf[:16])),
+            self.level.eq(level),
+            self.i.ready.eq(level <= 16),
+        ]
+
+        push = Signal()
+        m.d.comb += push.eq(self.i.valid & self.i.ready)
+        kept = Signal(6)  # bytes left after the pop; new bytes land at buf[kept:]
+        m.d.comb += kept.eq(level - pop)
+
+        # Head shift: byte j of the next state comes from byte j + pop (zero past the end).
+        shift_src = Array(buf + [Const(0, 8)] * 16)
+        in_bytes = Array(self.i.payload.data.word_select(k, 8) for k in range(16))
+        for j in range(self.CAPACITY):
+            shifted = shift_src[j + pop]
+            rel = Signal(range(-32, 33), name=f"rel{j}")
+            m.d.comb += rel.eq(j - kept)
+            with m.If(push & (rel >= 0) & (rel < 16)):
+                m.d.sync += buf[j].eq(in_bytes[rel[:4]])
+            with m.Else():
+                m.d.sync += buf[j].eq(shifted)
+
+        with m.If(push):
+            m.d.sync += level.eq(kept + self.i.payload.n_bytes)
+        with m.Else():
+            m.d.sync += level.eq(kept)
+        return m
