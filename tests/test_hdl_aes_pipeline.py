@@ -1,0 +1,193 @@
+# amaranth: UnusedElaboratable=no
+"""AESPipeline in the Amaranth simulator against FIPS-197 known answers and `cryptography`.
+
+Expected values come from outside the code under test: FIPS-197 (Appendix C, §4.2, §5.1.1,
+§5.2, written out here from the document) and `cryptography`'s AES-ECB for random data.
+(The first line stops Amaranth warning about the components the validation test makes fail.)
+"""
+
+import random
+
+import pytest
+from amaranth.back import verilog
+from amaranth.sim import Simulator
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
+from hdl.aes_pipeline import AESPipeline
+from hdl.aes_sbox import RCON, SBOX, gf_mul, xtime
+from hdl.packing import pack_bytes, unpack_bytes
+
+# FIPS-197 Appendix C: plaintext shared by C.1 (AES-128) and C.3 (AES-256).
+FIPS_PLAINTEXT = bytes.fromhex("00112233445566778899aabbccddeeff")
+FIPS_C1_KEY = bytes.fromhex("000102030405060708090a0b0c0d0e0f")
+FIPS_C1_OUTPUT = bytes.fromhex("69c4e0d86a7b0430d8cdb78070b4c55a")
+FIPS_C3_KEY = bytes.fromhex("000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f")
+FIPS_C3_OUTPUT = bytes.fromhex("8ea2b7ca516745bfeafc49904b496089")
+
+
+def aes_ecb(key: bytes, block: bytes) -> bytes:
+    enc = Cipher(algorithms.AES(key), modes.ECB()).encryptor()
+    return enc.update(block) + enc.finalize()
+
+
+def run_stream(dut, inputs, *, rng, idle=0.0, ready=1.0, max_cycles=5000):
+    """Drive ``inputs`` (payload dicts) into ``dut.i`` and collect ``dut.o``.
+
+    Each cycle an input is offered with probability ``1 - idle`` (and held until accepted, as
+    the stream rules require) and ``o.ready`` is high with probability ``ready``. Also checks
+    that the DUT holds ``o`` stable while it is stalled. Returns ``(accepted, outputs)``:
+    accept cycles, and ``(payload, cycle)`` for each output transfer.
+    """
+    accepted, outputs = [], []
+
+    async def tb(ctx):
+        pending = list(inputs)
+        current = None
+        stalled = None  # the output payload offered but not taken last cycle
+        for cycle in range(max_cycles):
+            if len(outputs) == len(inputs):
+                return
+            if current is None and pending and rng.random() >= idle:
+                current = pending.pop(0)
+            ctx.set(dut.i.valid, current is not None)
+            if current is not None:
+                ctx.set(dut.i.payload, current)
+            take = rng.random() < ready
+            ctx.set(dut.o.ready, take)
+            *_, i_ready, o_valid, o_payload = await ctx.tick().sample(
+                dut.i.ready, dut.o.valid, dut.o.payload
+            )
+            if stalled is not None:
+                assert o_valid, f"cycle {cycle}: o.valid dropped while stalled"
+                assert o_payload.as_value().value == stalled, f"cycle {cycle}: o changed in stall"
+            if current is not None and i_ready:
+                accepted.append(cycle)
+                current = None
+            if o_valid and take:
+                outputs.append((o_payload, cycle))
+            stalled = o_payload.as_value().value if o_valid and not take else None
+        raise AssertionError(f"only {len(outputs)} of {len(inputs)} outputs in {max_cycles} cycles")
+
+    sim = Simulator(dut)
+    sim.add_clock(1e-8)
+    sim.add_testbench(tb)
+    sim.run()
+    return accepted, outputs
+
+
+def pipeline_input(key: bytes, block: bytes, aes256: bool, user: int = 0) -> dict:
+    return {
+        "block": pack_bytes(block),
+        "key": pack_bytes(key.ljust(32, b"\0")),
+        "aes256": int(aes256),
+        "user": user,
+    }
+
+
+# FIPS-197 constants, written from the document.
+
+
+def test_sbox_matches_fips197_examples():
+    # §5.1.1 worked example: SubBytes maps {53} to {ed}; Figure 7 corners and a few entries.
+    assert SBOX[0x53] == 0xED
+    assert SBOX[0x00] == 0x63
+    assert SBOX[0x01] == 0x7C
+    assert SBOX[0x10] == 0xCA
+    assert SBOX[0x7F] == 0xD2
+    assert SBOX[0x80] == 0xCD
+    assert SBOX[0xFF] == 0x16
+    assert sorted(SBOX) == list(range(256))
+
+
+def test_field_and_rcon_match_fips197():
+    assert gf_mul(0x57, 0x83) == 0xC1  # §4.2
+    assert gf_mul(0x57, 0x13) == 0xFE  # §4.2.1
+    assert [xtime(v) for v in (0x57, 0xAE, 0x47, 0x8E)] == [0xAE, 0x47, 0x8E, 0x07]  # §4.2.1
+    # Rcon[1..10] first bytes (§5.2, Appendix A.1 key expansion).
+    assert list(RCON[1:11]) == [0x01, 0x02, 0x04, 0x08, 0x10, 0x20, 0x40, 0x80, 0x1B, 0x36]
+
+
+# Known answers through the hardware.
+
+
+@pytest.mark.parametrize("stages_per_round", [1, 2])
+def test_fips197_appendix_c(stages_per_round):
+    dut = AESPipeline(stages_per_round=stages_per_round)
+    inputs = [
+        pipeline_input(FIPS_C1_KEY, FIPS_PLAINTEXT, aes256=False),
+        pipeline_input(FIPS_C3_KEY, FIPS_PLAINTEXT, aes256=True),
+        # AES-128 must ignore key bytes 16..31.
+        pipeline_input(FIPS_C1_KEY + bytes(range(0xF0, 0x100)), FIPS_PLAINTEXT, aes256=False),
+    ]
+    _, outputs = run_stream(dut, inputs, rng=random.Random(1))
+    got = [unpack_bytes(p.block, 16) for p, _ in outputs]
+    assert got == [FIPS_C1_OUTPUT, FIPS_C3_OUTPUT, FIPS_C1_OUTPUT]
+
+
+def random_inputs(rng, count, user_width):
+    """Alternating AES-128/AES-256, a fresh random key and block every item."""
+    items = []
+    for n in range(count):
+        aes256 = n % 2 == 1
+        key = rng.randbytes(32)  # AES-128 gets 16 random bytes it must ignore
+        block = rng.randbytes(16)
+        expected = aes_ecb(key if aes256 else key[:16], block)
+        items.append((pipeline_input(key, block, aes256, n % (1 << user_width)), expected))
+    return items
+
+
+@pytest.mark.parametrize("stages_per_round", [1, 2])
+def test_back_to_back_latency(stages_per_round):
+    """Unstalled: one block per cycle, key and size changing every cycle, exact latency."""
+    rng = random.Random(100 + stages_per_round)
+    dut = AESPipeline(stages_per_round=stages_per_round, user_width=8)
+    assert dut.LATENCY == 1 + 14 * stages_per_round
+    items = random_inputs(rng, 48, user_width=8)
+    accepted, outputs = run_stream(dut, [i for i, _ in items], rng=rng)
+    assert accepted == list(range(len(items))), "input not accepted every cycle"
+    assert [c for _, c in outputs] == [c + dut.LATENCY for c in accepted]
+    assert [unpack_bytes(p.block, 16) for p, _ in outputs] == [e for _, e in items]
+    assert [p.user for p, _ in outputs] == [i["user"] for i, _ in items]
+
+
+@pytest.mark.parametrize("stages_per_round", [1, 2])
+def test_random_idle_and_backpressure(stages_per_round):
+    """Idle input cycles and o.ready toggling: order, sideband, no loss or duplication."""
+    rng = random.Random(200 + stages_per_round)
+    dut = AESPipeline(stages_per_round=stages_per_round, user_width=7)
+    items = random_inputs(rng, 80, user_width=7)
+    accepted, outputs = run_stream(dut, [i for i, _ in items], rng=rng, idle=0.3, ready=0.6)
+    assert len(outputs) == len(items)
+    assert [unpack_bytes(p.block, 16) for p, _ in outputs] == [e for _, e in items]
+    assert [p.user for p, _ in outputs] == [i["user"] for i, _ in items]
+    for (_, c_out), c_in in zip(outputs, accepted, strict=True):
+        assert c_out - c_in >= dut.LATENCY
+
+
+# Elaboration.
+
+
+@pytest.mark.parametrize("stages_per_round", [1, 2])
+def test_converts_to_verilog(stages_per_round):
+    text = verilog.convert(
+        AESPipeline(stages_per_round=stages_per_round, user_width=3), name="aes_pipeline"
+    )
+    assert "module aes_pipeline" in text
+    assert ('rom_style = "block"' in text) == (stages_per_round == 2)
+
+
+def test_parameter_validation():
+    with pytest.raises(ValueError, match="stages_per_round"):
+        AESPipeline(stages_per_round=3)
+    with pytest.raises(ValueError, match="stages_per_round"):
+        AESPipeline(stages_per_round=0)
+    with pytest.raises(TypeError, match="stages_per_round"):
+        AESPipeline(stages_per_round="2")
+    with pytest.raises(TypeError, match="stages_per_round"):
+        AESPipeline(stages_per_round=True)
+    with pytest.raises(ValueError, match="user_width"):
+        AESPipeline(user_width=-1)
+    with pytest.raises(TypeError, match="user_width"):
+        AESPipeline(user_width=1.0)
+    with pytest.raises(TypeError):
+        AESPipeline(2)  # keyword-only
