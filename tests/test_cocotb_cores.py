@@ -56,3 +56,19 @@ def test_aes_pipeline_one_stage_per_round(sim):
         "sim.tb_aes_pipeline",
         extra_env={"TB_BLOCKS": LOAD[sim]["aes_blocks"]},
     )
+
+
+@pytest.mark.parametrize("sim", BOTH)
+@pytest.mark.parametrize("testcase", ["full_rate", "random_traffic"])
+def test_hp_mask(sim, testcase):
+    """RFC 9001 A.2/A.3 samples, then random samples with 128/256-bit hp keys."""
+    from hdl.hp_mask import HeaderProtectionMask
+
+    run_cocotb(
+        sim,
+        functools.partial(HeaderProtectionMask, stages_per_round=2, user_width=8),
+        "hp_mask_spr2",
+        "sim.tb_hp_mask",
+        testcase=testcase,
+        extra_env={"TB_SAMPLES": LOAD[sim]["hp_samples"]},
+    )
