@@ -20,9 +20,22 @@ destination is only checked by the UDP layer after encryption). What leaves the 
 recorded in :attr:`QuicTxSocket.sent` and, optionally, sent for real through a UDP socket
 (``wire=``).
 
-Scope (see ``model/DIVERGENCES.md``): the socket is dual-stack (IPv4 and IPv6 destinations);
-IP-level cmsgs, routes, MTU and the UDP GSO size-vs-MTU check are not modelled; user buffers
-are taken as page-aligned when counting pinned pages.
+Deliberate divergences from the patch (``model/DIVERGENCES.md``, each tested):
+
+1. AES-128-CCM is RFC 9001-correct (the patch hands a 12-byte nonce to ``ccm(aes)``).
+2. A segment too short for the 16-byte header-protection sample (``pn_len + payload < 4``) is
+   refused with ``EINVAL`` and a message, counted in ``QuicTxSwError`` (the kernel samples past
+   the packet).
+3. ``close()`` removes every flow and decrements ``QuicCurrTxSw`` as the documentation promises
+   (``remove_flows_on_close=False`` gives the patch's behaviour: nothing is released).
+4. ``gso == 16`` (no room for plaintext) is ``EINVAL`` (the kernel divides by zero).
+5. ``abi="rfc_v2"`` uses the seed's layout with the correct ChaCha20 mask (generation B).
+
+Scope: the socket is dual-stack (IPv4 and IPv6 destinations); IP-level cmsgs, routes, MTU and
+the UDP GSO size-vs-MTU check are not modelled; user buffers are taken as page-aligned when
+counting pinned pages. After each ``sendmsg``, :attr:`QuicTxSocket.last_send_bypassed` says
+whether the data went through plain UDP (``True``), the encryption path (``False``) or failed
+before either (``None``).
 """
 
 from __future__ import annotations

@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from .counters import Counters
-from .errors import KernelError, errno_name
+from .errors import KernelError
 from .socket import QuicTxSocket
 from .uapi import (
     ABI_RFC_V2,
@@ -637,8 +637,3 @@ def format_report(result: ReplayResult, source: str = "<trace>") -> str:
     lines.append("  /proc/net/quic_stat:")
     lines += ["    " + ln for ln in result.counters.proc_text().splitlines()]
     return "\n".join(lines) + "\n"
-
-
-def errno_of(value: int) -> str:
-    """Re-exported helper: the symbolic errno name used in result files."""
-    return errno_name(value)
