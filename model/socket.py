@@ -517,11 +517,12 @@ class QuicTxSocket:
             self._protect(flow, seg, k, dcid_len, anc.next_pkt_num)
             for k, seg in enumerate(segments)
         ]
-        # Delivery through udp_sendmsg with the same control data and address.
+        # Delivery through udp_sendmsg with the same address and control data (in its order:
+        # destination, then cmsgs); for generation C the destination was checked already.
         try:
-            self._udp_control(control)
             if dst is None:
                 dst = self._destination(name)
+            self._udp_control(control)
         except KernelError as exc:
             self._fail(exc.errno, exc.detail)
         self.last_send_bypassed = False

@@ -510,6 +510,19 @@ def test_pn_len_is_reread_from_each_segment():
     assert [d.data for d in s.sent] == expect
 
 
+def test_later_segments_are_not_checked_for_header_form_dcid_or_key_phase():
+    s = _sock()
+    s.setsockopt(SOL_UDP, UDP_SEGMENT, 1200)
+    first = _batch(DCID, 1184, 1184)
+    second = b"\xc5" + b"\xee" * 8 + bytes(50)  # long-header bits, other DCID, key phase 1
+    assert s.sendmsg([first + second], ANC, 0, DST) == 1184 + len(second)
+    got = s.sent[-1].data
+    assert got == packet_protection.protect_short_header_packet(
+        "aes-128-gcm", VEC.key, VEC.iv, VEC.hp, second, 8, VEC.next_pkt_num
+    )
+    assert got[0] & 0xE0 == 0xC0  # short-header mask 0x1F, whatever the first byte says
+
+
 def test_unknown_udp_cmsg_type_fails_in_udp_layer_and_counts():
     s = _sock()
     _fails(s, errno.EINVAL, s.sendmsg, [PKT], ANC + [(SOL_UDP, 200, b"x")], 0, DST)
