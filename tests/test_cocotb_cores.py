@@ -72,3 +72,41 @@ def test_hp_mask(sim, testcase):
         testcase=testcase,
         extra_env={"TB_SAMPLES": LOAD[sim]["hp_samples"]},
     )
+
+
+def test_struct_packing_matches_amaranth_layout():
+    """`Struct` puts fields where Amaranth's layouts do (checked with a const view)."""
+    from amaranth.hdl import Const
+    from amaranth.lib import data
+
+    from sim.cocotb_runner import Struct
+
+    layout = data.StructLayout({"a": 8, "h": data.ArrayLayout(16, 3), "flag": 1})
+    value = {"a": 0xA5, "h": [0x1234, 0xBEEF, 0x0F0F], "flag": 1}
+    packed = Struct(layout).pack(value)
+    view = data.Const(layout, packed)
+    assert (view.a, [view.h[k] for k in range(3)], view.flag) == (0xA5, value["h"], 1)
+    assert Struct(layout).unpack(packed) == value
+    assert Const.cast(view).value == packed
+    with pytest.raises(ValueError):
+        Struct(layout).pack({"a": 256})
+
+
+def test_bench_summarize():
+    """The benchmark's arithmetic on a synthetic run: 10 packets, one every 7 cycles."""
+    from sim.bench_cores import summarize
+
+    n = 10
+    first_in = [7 * k for k in range(n)]
+    figures = summarize(
+        64, 11, first_in, [t + 40 for t in first_in], [t + 45 for t in first_in],
+        isolated=(3, 43, 48),
+    )  # fmt: skip
+    assert figures["payload_blocks"] == 4
+    assert figures["floor_cycles"] == 6
+    assert figures["core_aes_slots"] == 5
+    assert figures["cycles_per_packet"] == 7
+    assert figures["payload_blocks_per_cycle"] == round(4 / 7, 4)
+    assert figures["latency_first_out"] == 40 and figures["latency_tag"] == 45
+    with pytest.raises(ValueError):
+        summarize(64, 11, [1], [2], [3])
