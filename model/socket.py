@@ -493,11 +493,7 @@ class QuicTxSocket:
         flow = self.flows.lookup(key)
         if flow is None:
             self._fail(errno.EINVAL, "no flow for this DCID/destination")
-        if self.abi == ABI_V4 and ((hdr[0] >> 2) & 1) != flow.key_gen:
-            self._fail(
-                errno.EINVAL,
-                f"key phase {(hdr[0] >> 2) & 1} != conn_payload_key_gen {flow.key_gen}",
-            )
+        self._check_key_phase(flow, hdr)
         if gso:
             if gso < QUIC_TAG_SIZE:
                 self.last_send_bypassed = False
@@ -528,6 +524,15 @@ class QuicTxSocket:
         self.last_send_bypassed = False
         self._deliver(out, dst, False, index)
         return length
+
+    def _check_key_phase(self, flow: Flow, hdr: bytes) -> None:
+        """(gen C) The first packet's key-phase bit must match ``conn_payload_key_gen``.
+        A hook: an offload driver leaves this check to its hardware."""
+        if self.abi == ABI_V4 and ((hdr[0] >> 2) & 1) != flow.key_gen:
+            self._fail(
+                errno.EINVAL,
+                f"key phase {(hdr[0] >> 2) & 1} != conn_payload_key_gen {flow.key_gen}",
+            )
 
     def _check_resources(self, bufs: list[bytes], length: int, nseg: int) -> None:
         sg = _ceil_div(length, PAGE_SIZE) + nseg + 1

@@ -404,11 +404,21 @@ class ReplayResult:
         return result_lines([r.to_json() for r in self.results], self.quic_stat)
 
 
-def replay(ops: Iterable[Op], *, wire=None, counters: Counters | None = None) -> ReplayResult:
-    """Run validated ops through a fresh generation C socket with the ULP attached."""
+def replay(
+    ops: Iterable[Op],
+    *,
+    wire=None,
+    counters: Counters | None = None,
+    socket_factory=QuicTxSocket,
+) -> ReplayResult:
+    """Run validated ops through a fresh generation C socket with the ULP attached.
+
+    ``socket_factory`` makes the sockets (``QuicTxSocket``'s signature): an offload driver
+    passes a subclass that sends through hardware.
+    """
     ops = list(ops)
     counters = counters if counters is not None else Counters()
-    sock = QuicTxSocket(ABI_V4, counters=counters, wire=wire, attach_ulp=True)
+    sock = socket_factory(ABI_V4, counters=counters, wire=wire, attach_ulp=True)
     results: list[OpResult] = []
     for op in ops:
         res = OpResult(op.seq, op.op)
@@ -432,7 +442,7 @@ def replay(ops: Iterable[Op], *, wire=None, counters: Counters | None = None) ->
                 sock.close()
             elif op.op == "socket":
                 sock.close()
-                sock = QuicTxSocket(f["abi"], counters=counters, wire=wire, attach_ulp=f["ulp"])
+                sock = socket_factory(f["abi"], counters=counters, wire=wire, attach_ulp=f["ulp"])
             elif op.op == "send":
                 buffers, ancdata, flags, address = build_send_args(f)
                 res.plaintext_len = sum(len(b) for b in buffers)
