@@ -1,0 +1,286 @@
+"""Datagram assembler: header + ciphertext + tag -> protected datagram, store and forward.
+
+The header-protection mask depends on ciphertext bytes 4..19 after the packet number (the
+sample, RFC 9001 §5.4.2), so the header can only leave one mask-pipeline latency after the
+first ciphertext block. Each datagram is therefore assembled in one of ``n_buffers`` buffers
+in block RAM and sent only when it is complete and its header is protected: the engine never
+emits a partial datagram, and a datagram that is dropped upstream never starts on the wire.
+"""
+
+from amaranth.hdl import Array, Cat, Module, Mux, Signal
+from amaranth.lib import data, fifo, memory, stream, wiring
+from amaranth.lib.wiring import In, Out
+
+from .byte_stream_buffer import ByteStreamBuffer
+from .gso_segmenter import RAW_LAYOUT, SEGMENT_LAYOUT
+from .hp_apply import HeaderProtectionApply
+
+CT_LAYOUT = data.StructLayout({"data": 128, "tag": 1, "last": 1})
+#: A datagram beat: ``n_bytes`` (1..16) valid bytes from lane 0, ``last`` on the final beat.
+DGRAM_BEAT_LAYOUT = data.StructLayout({"data": 128, "n_bytes": 5, "last": 1, "bypass": 1})
+
+
+class DatagramAssembler(wiring.Component):
+    """Assemble, protect and emit datagrams in order.
+
+    Ports: ``seg`` (one per datagram, from the segmenter), ``ct`` (AESGCM output: ciphertext
+    beats then the tag beat), ``raw`` (bypass bytes), ``hp_req``/``hp_resp`` (to and from a
+    :class:`HeaderProtectionMask` whose ``user`` carries the buffer index), ``o`` (datagram
+    beats, 16 bytes each but the last).
+
+    Writing packs ``header || ciphertext || tag`` (or the bypass bytes) into 16-byte words with
+    a :class:`ByteStreamBuffer` at one word per cycle; the mask request leaves as soon as the
+    first three words (which hold the sample for any DCID length) are written. Reading starts
+    when a buffer is complete and its header patched, one word per cycle.
+
+    Throughput: one 16-byte word per cycle in and out. A datagram holds its buffer from its
+    first word to its last word out, at least ``3 + mask latency + 2`` cycles, so short
+    datagrams need several buffers to stream: ``n_buffers`` (2, 4 or 8) trades block RAM for
+    small-packet rate. Latency from the last tag beat in to the first datagram word out: about
+    4 cycles when the mask is already back (long datagrams), otherwise the mask latency.
+    Memory: ``n_buffers * max_datagram`` bytes.
+    """
+
+    def __init__(self, *, n_buffers: int = 4, max_datagram: int = 2048, hp_user_width=None):
+        if n_buffers not in (2, 4, 8):
+            raise ValueError(f"n_buffers must be 2, 4 or 8, not {n_buffers!r}")
+        if not isinstance(max_datagram, int) or isinstance(max_datagram, bool):
+            raise TypeError("max_datagram must be an int")
+        if max_datagram < 64 or max_datagram > 65536 or max_datagram & (max_datagram - 1):
+            raise ValueError(
+                f"max_datagram must be a power of two in 64..65536, not {max_datagram}"
+            )
+        self.n_buffers = n_buffers
+        self.max_datagram = max_datagram
+        self.words = max_datagram // 16
+        self.buf_bits = (n_buffers - 1).bit_length()
+        super().__init__(
+            {
+                "seg": In(stream.Signature(SEGMENT_LAYOUT)),
+                "ct": In(stream.Signature(CT_LAYOUT)),
+                "raw": In(stream.Signature(RAW_LAYOUT)),
+                "hp_req": Out(
+                    stream.Signature(
+                        data.StructLayout(
+                            {"sample": 128, "hp_key": 256, "aes256": 1, "user": self.buf_bits}
+                        )
+                    )
+                ),
+                "hp_resp": In(
+                    stream.Signature(data.StructLayout({"mask": 40, "user": self.buf_bits}))
+                ),
+                "o": Out(stream.Signature(DGRAM_BEAT_LAYOUT)),
+            }
+        )
+
+    def elaborate(self, platform):
+        m = Module()
+        nb, words = self.n_buffers, self.words
+        word_bits = (words - 1).bit_length()
+
+        m.submodules.packer = packer = ByteStreamBuffer()
+        m.submodules.mem = mem = memory.Memory(shape=128, depth=nb * words, init=[])
+        wp = mem.write_port()
+        rp = mem.read_port(transparent_for=())
+        m.submodules.hp_apply = hpa = HeaderProtectionApply()
+        m.submodules.out_fifo = ofifo = fifo.SyncFIFOBuffered(width=DGRAM_BEAT_LAYOUT.size, depth=8)
+
+        # Per-buffer state. `full`: complete and waiting to be read; `ready`: header patched
+        # (or a bypass datagram, which needs no mask).
+        full = Signal(nb)
+        ready = Signal(nb)
+        set_full = Signal(nb)
+        clr_full = Signal(nb)
+        set_ready = Signal(nb)
+        m.d.sync += [
+            full.eq((full | set_full) & ~clr_full),
+            ready.eq((ready | set_ready) & ~clr_full),
+        ]
+        lens = Array(Signal(16, name=f"len{b}") for b in range(nb))
+        bypass = Array(Signal(name=f"bypass{b}") for b in range(nb))
+        dcid = Array(Signal(5, name=f"dcid{b}") for b in range(nb))
+        cap = Array(Signal(256, name=f"cap{b}") for b in range(nb))
+
+        # ---------------------------------------------------------------- write side
+        wb = Signal(self.buf_bits)
+        info = Signal(SEGMENT_LAYOUT)
+        wptr = Signal(word_bits + 1)
+        c_left = Signal(16)
+        wcap2 = Signal(128)  # third word: with words 0-1 it holds the sample for any DCID
+        hp_issued = Signal()
+        flushing = Signal()
+
+        # Words leave the packer whenever 16 bytes are there (or the rest, when flushing).
+        lvl = packer.level
+        take = Signal(5)
+        m.d.comb += take.eq(Mux(lvl >= 16, 16, Mux(flushing, lvl, 0)))
+        m.d.comb += [
+            packer.pop.eq(take),
+            wp.addr.eq(Cat(wptr[:word_bits], wb)),
+            wp.data.eq(packer.window),
+            wp.en.eq(take != 0),
+        ]
+        with m.If(take != 0):
+            m.d.sync += wptr.eq(wptr + 1)
+            with m.If(wptr == 0):
+                m.d.sync += cap[wb][:128].eq(packer.window)
+            with m.If(wptr == 1):
+                m.d.sync += cap[wb][128:].eq(packer.window)
+            with m.If(wptr == 2):
+                m.d.sync += wcap2.eq(packer.window)
+
+        # The mask request: sample = datagram bytes [pn_offset + 4, pn_offset + 20).
+        sample_src = Cat(cap[wb], wcap2)
+        hp_valid = Signal()
+        m.d.comb += self.hp_req.valid.eq(hp_valid)
+        with m.If(self.hp_req.ready):
+            m.d.sync += hp_valid.eq(0)
+        can_issue = ~hp_issued & ~info.bypass & ~hp_valid
+        in_done = Signal()  # the writer is in DONE (which issues the request itself)
+
+        def issue():
+            m.d.sync += [
+                hp_valid.eq(1),
+                hp_issued.eq(1),
+                self.hp_req.payload.sample.eq(sample_src.bit_select((info.pn_offset + 4) * 8, 128)),
+                self.hp_req.payload.hp_key.eq(info.hp_key),
+                self.hp_req.payload.aes256.eq(info.aes256),
+                self.hp_req.payload.user.eq(wb),
+            ]
+
+        with m.FSM(name="writer"):
+            with m.State("IDLE"):
+                m.d.comb += self.seg.ready.eq(~full.bit_select(wb, 1) & ~hp_valid)
+                with m.If(self.seg.valid & self.seg.ready):
+                    p = self.seg.payload
+                    m.d.sync += [
+                        info.eq(p),
+                        wptr.eq(0),
+                        hp_issued.eq(0),
+                        c_left.eq(p.pt_len),
+                        lens[wb].eq(p.dgram_len),
+                        bypass[wb].eq(p.bypass),
+                        dcid[wb].eq(p.pn_offset - 1),
+                    ]
+                    with m.If(p.bypass):
+                        m.next = "RAW"
+                    with m.Else():
+                        m.next = "HDR_A"
+            with m.State("HDR_A"):
+                m.d.comb += [
+                    packer.i.valid.eq(1),
+                    packer.i.payload.data.eq(info.header[:128]),
+                    packer.i.payload.n_bytes.eq(Mux(info.hdr_len > 16, 16, info.hdr_len)),
+                ]
+                with m.If(packer.i.ready):
+                    m.next = "HDR_B_OR_CT"
+            with m.State("HDR_B_OR_CT"):
+                with m.If(info.hdr_len > 16):
+                    m.d.comb += [
+                        packer.i.valid.eq(1),
+                        packer.i.payload.data.eq(info.header[128:]),
+                        packer.i.payload.n_bytes.eq(info.hdr_len - 16),
+                    ]
+                    with m.If(packer.i.ready):
+                        m.next = "CT"
+                with m.Else():
+                    m.next = "CT"
+            with m.State("CT"):
+                n = Mux(self.ct.payload.tag | (c_left >= 16), 16, c_left)
+                m.d.comb += [
+                    packer.i.valid.eq(self.ct.valid),
+                    packer.i.payload.data.eq(self.ct.payload.data),
+                    packer.i.payload.n_bytes.eq(n),
+                    self.ct.ready.eq(packer.i.ready),
+                ]
+                with m.If(self.ct.valid & packer.i.ready):
+                    with m.If(~self.ct.payload.tag):
+                        m.d.sync += c_left.eq(c_left - n)
+                    with m.If(self.ct.payload.last):
+                        m.d.sync += flushing.eq(1)
+                        m.next = "FLUSH"
+            with m.State("RAW"):
+                m.d.comb += [
+                    packer.i.valid.eq(self.raw.valid),
+                    packer.i.payload.data.eq(self.raw.payload.data),
+                    packer.i.payload.n_bytes.eq(self.raw.payload.n_bytes),
+                    self.raw.ready.eq(packer.i.ready),
+                ]
+                with m.If(self.raw.valid & packer.i.ready & self.raw.payload.last):
+                    m.d.sync += flushing.eq(1)
+                    m.next = "FLUSH"
+            with m.State("FLUSH"):
+                with m.If(lvl == 0):
+                    m.d.sync += flushing.eq(0)
+                    m.next = "DONE"
+            with m.State("DONE"):
+                # Every word is written; the sample words are final.
+                m.d.comb += in_done.eq(1)
+                with m.If(info.bypass | hp_issued | can_issue):
+                    with m.If(can_issue):
+                        issue()
+                    m.d.comb += set_full.eq(1 << wb)
+                    with m.If(info.bypass):
+                        m.d.comb += set_ready.eq(1 << wb)
+                    m.d.sync += wb.eq(wb + 1)
+                    m.next = "IDLE"
+        # Early mask request, as soon as the three sample words are in.
+        with m.If(can_issue & (wptr >= 3) & ~in_done):
+            issue()
+
+        # Mask back -> patch the buffer's header -> the buffer may be read.
+        resp_user = Signal(self.buf_bits)
+        resp_valid = Signal()
+        m.d.comb += [
+            self.hp_resp.ready.eq(1),
+            hpa.o.ready.eq(1),
+            hpa.i.valid.eq(self.hp_resp.valid),
+            hpa.i.payload.header.eq(cap[self.hp_resp.payload.user][:200]),
+            hpa.i.payload.dcid_len.eq(dcid[self.hp_resp.payload.user]),
+            hpa.i.payload.mask.eq(self.hp_resp.payload.mask),
+        ]
+        m.d.sync += [resp_user.eq(self.hp_resp.payload.user), resp_valid.eq(self.hp_resp.valid)]
+        with m.If(resp_valid):
+            m.d.sync += cap[resp_user][:200].eq(hpa.o.payload.header)
+            m.d.comb += set_ready.eq(1 << resp_user)
+
+        # ---------------------------------------------------------------- read side
+        rb = Signal(self.buf_bits)
+        rword = Signal(word_bits + 1)
+        rlen = lens[rb]
+        nwords = (rlen + 15) >> 4
+        is_last = rword + 1 == nwords
+        can_read = full.bit_select(rb, 1) & ready.bit_select(rb, 1) & (ofifo.level <= 5)
+        from_mem = Signal()
+        pend = Signal(DGRAM_BEAT_LAYOUT)
+        issued = Signal()
+        m.d.comb += [
+            rp.addr.eq(Cat(rword[:word_bits], rb)),
+            rp.en.eq(can_read),
+        ]
+        m.d.sync += issued.eq(can_read)
+        with m.If(can_read):
+            header_word = Mux(rword == 0, cap[rb][:128], cap[rb][128:])
+            m.d.sync += [
+                from_mem.eq(bypass[rb] | (rword >= 2)),
+                pend.data.eq(header_word),
+                pend.n_bytes.eq(Mux(is_last, rlen - (rword << 4), 16)),
+                pend.last.eq(is_last),
+                pend.bypass.eq(bypass[rb]),
+                rword.eq(rword + 1),
+            ]
+            with m.If(is_last):
+                m.d.comb += clr_full.eq(1 << rb)
+                m.d.sync += [rword.eq(0), rb.eq(rb + 1)]
+        beat = Signal(DGRAM_BEAT_LAYOUT)
+        m.d.comb += [
+            beat.eq(pend),
+            ofifo.w_en.eq(issued),
+            ofifo.w_data.eq(beat),
+            self.o.valid.eq(ofifo.r_rdy),
+            self.o.payload.eq(ofifo.r_data),
+            ofifo.r_en.eq(self.o.ready),
+        ]
+        with m.If(from_mem):
+            m.d.comb += beat.data.eq(rp.data)
+        return m
