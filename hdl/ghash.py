@@ -1,0 +1,182 @@
+"""GHASH (NIST SP 800-38D §6.4) at one block per cycle: pipelined multiplier, lane aggregation."""
+
+from amaranth.hdl import Const, Module, Mux, Signal
+from amaranth.lib import data, stream, wiring
+from amaranth.lib.wiring import In, Out
+
+from .gf128 import hdl_clmul_partial, hdl_packed_to_poly, hdl_poly_to_packed, hdl_reduce
+
+__all__ = ["GHASH", "ghash_input_layout"]
+
+#: Width of ``i.remaining``: blocks of the packet after this one.
+REMAINING_WIDTH = 12
+
+
+def _check_lanes(lanes):
+    if not isinstance(lanes, int) or isinstance(lanes, bool):
+        raise TypeError(f"lanes must be an int, not {lanes!r}")
+    if lanes not in (1, 2, 4):
+        raise ValueError(f"lanes must be 1, 2 or 4, not {lanes!r}")
+
+
+def ghash_input_layout(lanes: int) -> data.StructLayout:
+    """Payload of :attr:`GHASH.i` for ``lanes`` lanes."""
+    _check_lanes(lanes)
+    return data.StructLayout(
+        {
+            "block": 128,
+            "h_powers": data.ArrayLayout(128, lanes),
+            "first": 1,
+            "remaining": REMAINING_WIDTH,
+        }
+    )
+
+
+class GHASH(wiring.Component):
+    """``GHASH_H(X_1 .. X_n)`` (SP 800-38D §6.4) of one packet after another, one block a cycle.
+
+    Ports (byte ``i`` at bits ``[8i, 8i+8)``, see ``hdl/packing.py``):
+
+    - ``i``: stream of ``{block: 128, h_powers: ArrayLayout(128, lanes), first: 1,
+      remaining: 12}``. ``h_powers[k]`` = ``H^(k+1)``; ``remaining`` = blocks of the packet
+      after this one (``0`` = last block). Blocks are already zero-padded. Only
+      ``min(remaining, lanes)`` matters, so callers may saturate ``remaining`` at ``lanes``.
+      ``first`` is framing information only: the core derives its lane state from the
+      pipeline (see below) and ignores it.
+    - ``o``: stream of ``{hash: 128}``, the packet's GHASH in GCM byte order, in packet order.
+
+    **Latency** ``LATENCY = lanes + 1`` cycles from a packet's last block accepted to its hash
+    valid. **Throughput** one block per cycle, sustained across packets (a packet's first
+    block may follow the previous packet's last block in the next cycle). Stalls are whole
+    pipeline: ``en = ~o.valid | o.ready``, ``i.ready = en``.
+
+    Design (numbers from ``/work/shared/spec/engine-notes.md``, ECP5-85F):
+
+    - A single-cycle 128x128 multiply-and-reduce is a ~14k LUT4 XOR tree at ~104 MHz: too slow
+      for the ~250 MHz AES pipeline. Here the multiplier is ``lanes`` stages: stage ``s``
+      XORs the partial products of first-factor bits ``[s*128/lanes, (s+1)*128/lanes)`` into
+      an unreduced accumulator (up to 255 bits), the last stage also reduces
+      (``hdl/gf128.py``, taps derived from ``R``, SP 800-38D §6.3). With 4 lanes each stage is
+      a 33-input XOR per bit (~3 LUT4 levels) instead of 129 (+ reduction). Partial products
+      are schoolbook (16k AND terms in total, as in the single-cycle design); the pipeline
+      adds ~ (lanes-1) x (255 + 128 + 128) flip-flops (accumulator, second factor, rest of
+      the first factor): about 1.5k FFs for 4 lanes.
+    - The Horner recurrence ``Y_i = (Y_{i-1} ^ X_i) * H`` cannot be pipelined directly, so
+      block ``i`` (0-based) of an ``n``-block packet goes to lane ``i mod lanes`` and is
+      accumulated as ``lane = (lane ^ X_i) * H^lanes``, except the last ``lanes`` blocks, which
+      are multiplied by ``H^(n-i)``; the hash is the XOR of the lanes' last products. A lane's
+      previous product leaves the pipeline exactly when its next block enters. Cost: the key
+      table stores ``H^1 .. H^lanes`` per key (``lanes x 16`` bytes), computed once per key
+      (``gf128.h_powers``).
+    - The pipeline shifts on every accepted block, so a lane's product is always at the
+      output when the lane's next block arrives, whatever the input idles. When no product
+      still needs feeding back (the packet's last block is in), it also shifts without input
+      (drains), so a hash never waits for the next packet; the next packet's first blocks
+      enter the same pipeline while the previous packet's last products come out (no bubble
+      between packets). Each stage carries ``valid``, ``final`` (one of the packet's last
+      ``lanes`` blocks: accumulated into the output, not fed back) and ``last``.
+    - ``lanes=1`` is the single-cycle design (``Y = (Y ^ X) * H``, one stage, no aggregation).
+    """
+
+    def __init__(self, *, lanes=4):
+        _check_lanes(lanes)
+        self.lanes = lanes
+        self.LATENCY = lanes + 1
+        super().__init__(
+            {
+                "i": In(stream.Signature(ghash_input_layout(lanes))),
+                "o": Out(stream.Signature(data.StructLayout({"hash": 128}))),
+            }
+        )
+
+    def elaborate(self, platform):
+        m = Module()
+        lanes = self.lanes
+        chunk = 128 // lanes
+        pay = self.i.payload
+
+        en = Signal()
+        m.d.comb += [en.eq(~self.o.valid | self.o.ready), self.i.ready.eq(en)]
+        accept = Signal()
+        m.d.comb += accept.eq(self.i.valid & en)
+
+        # Pipeline registers. Stage s holds the partial product of first-factor bits
+        # [0, (s+1)*chunk); the last stage holds the reduced product.
+        stages = []
+        for s in range(lanes):
+            last_stage = s == lanes - 1
+            st = {
+                "valid": Signal(name=f"s{s}_valid"),
+                "final": Signal(name=f"s{s}_final"),
+                "last": Signal(name=f"s{s}_last"),
+            }
+            if last_stage:
+                st["acc"] = Signal(128, name=f"s{s}_prod", reset_less=True)
+            else:
+                st["acc"] = Signal(chunk * (s + 1) + 127, name=f"s{s}_acc", reset_less=True)
+                st["b"] = Signal(128, name=f"s{s}_b", reset_less=True)
+                st["a"] = Signal(128 - chunk * (s + 1), name=f"s{s}_a", reset_less=True)
+            stages.append(st)
+        out = stages[-1]
+
+        # A product still needs feeding back while it is valid and not final.
+        needs_fb = Signal()
+        m.d.comb += needs_fb.eq(_any([st["valid"] & ~st["final"] for st in stages]))
+        shift = Signal()
+        m.d.comb += shift.eq(en & (accept | ~needs_fb))
+
+        # Stage 0 inputs: first factor = X ^ (lane's previous product), second = H power.
+        fb = Signal()
+        m.d.comb += fb.eq(out["valid"] & ~out["final"])
+        a = Signal(128)
+        m.d.comb += a.eq(hdl_packed_to_poly(pay.block) ^ Mux(fb, out["acc"], 0))
+        sel = pay.h_powers[lanes - 1]
+        for k in range(lanes - 1):
+            sel = Mux(pay.remaining == k, pay.h_powers[k], sel)
+        h_sel, b = Signal(128), Signal(128)  # signals: the bit permutation reads every bit
+        m.d.comb += [h_sel.eq(sel), b.eq(hdl_packed_to_poly(h_sel))]
+
+        src = {
+            "valid": accept,
+            "final": pay.remaining < lanes,
+            "last": pay.remaining == 0,
+            "a": a,
+            "b": b,
+            "acc": Const(0, 1),
+        }
+        for s, st in enumerate(stages):
+            part = src["acc"] ^ hdl_clmul_partial(src["a"][:chunk], src["b"], chunk * s)
+            if s == lanes - 1:
+                # Through a signal: hdl_reduce reads every product bit several times.
+                product = Signal(255, name="product")
+                m.d.comb += product.eq(part)
+                nxt = {"acc": hdl_reduce(product)}
+            else:
+                nxt = {"acc": part, "b": src["b"], "a": src["a"][chunk:]}
+            nxt.update(valid=src["valid"], final=src["final"], last=src["last"])
+            with m.If(shift):
+                m.d.sync += [st[k].eq(v) for k, v in nxt.items()]
+            src = st
+
+        # Output: XOR of the packet's final products; the last one completes the hash.
+        acc_out, hash_poly = Signal(128), Signal(128)
+        m.d.comb += hash_poly.eq(acc_out ^ out["acc"])
+        with m.If(en):
+            m.d.sync += self.o.valid.eq(0)
+        with m.If(shift & out["valid"] & out["final"]):
+            with m.If(out["last"]):
+                m.d.sync += [
+                    self.o.valid.eq(1),
+                    self.o.payload.hash.eq(hdl_poly_to_packed(hash_poly)),
+                    acc_out.eq(0),
+                ]
+            with m.Else():
+                m.d.sync += acc_out.eq(acc_out ^ out["acc"])
+        return m
+
+
+def _any(bits):
+    result = bits[0]
+    for bit in bits[1:]:
+        result = result | bit
+    return result
