@@ -1,0 +1,406 @@
+"""AES-GCM authenticated encryption (NIST SP 800-38D §7.1), 96-bit IV, 128-bit tag, streaming."""
+
+from amaranth.hdl import Cat, Const, Module, Mux, Signal
+from amaranth.lib import data, fifo, stream, wiring
+from amaranth.lib.wiring import In, Out
+
+from .aes_pipeline import AESPipeline
+from .ghash import GHASH
+
+__all__ = ["AESGCM", "cmd_layout", "DATA_LAYOUT", "OUT_LAYOUT"]
+
+#: Input beats: AAD beats then plaintext beats of a packet; ``last`` on its final beat.
+DATA_LAYOUT = data.StructLayout({"data": 128, "last": 1})
+#: Output beats: ciphertext beats (unused bytes zero) then the tag beat (``tag = last = 1``).
+OUT_LAYOUT = data.StructLayout({"data": 128, "tag": 1, "last": 1})
+
+_LEN_BITS = 16  # aad_len / pt_len width (bytes)
+_BLK_BITS = _LEN_BITS - 4 + 1  # blocks of a group: up to 4096
+
+
+def cmd_layout(ghash_lanes: int) -> data.StructLayout:
+    """Payload of :attr:`AESGCM.cmd`."""
+    return data.StructLayout(
+        {
+            "key": 256,
+            "aes256": 1,
+            "iv": 96,
+            "h_powers": data.ArrayLayout(128, ghash_lanes),
+            "aad_len": _LEN_BITS,
+            "pt_len": _LEN_BITS,
+        }
+    )
+
+
+def _user_layout(lanes):
+    """What a slot carries through the AES pipeline next to its counter block."""
+    return data.StructLayout(
+        {
+            "data": 128,  # the AAD or plaintext beat riding in this slot
+            "j0": 1,  # the AES result is E(K, J0): keep it for the tag
+            "aad": 1,  # data is an AAD block: hash it
+            "pt": 1,  # data is plaintext: XOR the keystream, emit and hash the ciphertext
+            "last": 1,  # the packet's last slot: the length block follows
+            "n_bytes": 5,  # valid bytes of data (1..16); the rest is zeroed
+            "rem": range(lanes + 1),  # GHASH blocks after this one, saturated at lanes
+        }
+    )
+
+
+def _ctx_layout(lanes):
+    """Per-packet context from ``cmd`` to the hashing side, through a FIFO (not the pipeline)."""
+    return data.StructLayout(
+        {"h_powers": data.ArrayLayout(128, lanes), "aad_len": _LEN_BITS, "pt_len": _LEN_BITS}
+    )
+
+
+def _check_choice(name, value, allowed):
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise TypeError(f"{name} must be an int, not {value!r}")
+    if value not in allowed:
+        raise ValueError(f"{name} must be one of {allowed}, not {value!r}")
+
+
+def _be32(value):
+    """A 32-bit value as 4 big-endian bytes in our packing (byte 0 = most significant)."""
+    value = Cat(value, Const(0, 32))[:32]
+    return Cat(value[24:32], value[16:24], value[8:16], value[0:8])
+
+
+def _be64_bits(byte_len):
+    """``[8 * byte_len]_64`` big-endian in our packing (SP 800-38D §7.1 step 5)."""
+    bits = Cat(Const(0, 3), byte_len)  # byte length times 8
+    return Cat(Const(0, 32), _be32(bits))
+
+
+def _byte_mask(n_bytes):
+    """128-bit mask keeping bytes ``0 .. n_bytes - 1``."""
+    return Cat(*[(n_bytes > b).replicate(8) for b in range(16)])
+
+
+class AESGCM(wiring.Component):
+    """SP 800-38D GCM-AE (96-bit IV, 128-bit tag) on a stream of packets, keys change per packet.
+
+    Ports (byte ``i`` at bits ``[8i, 8i+8)``, see ``hdl/packing.py``):
+
+    - ``cmd``: stream of ``{key: 256, aes256: 1, iv: 96, h_powers: ArrayLayout(128, lanes),
+      aad_len: 16, pt_len: 16}``, one per packet (lengths in bytes, 0..65535 each; AES-128
+      uses key bytes 0..15). ``h_powers`` = ``H^1 .. H^lanes``, ``H = E(K, 0^128)``
+      (``gf128.h_powers``). ``cmd.ready`` never waits for data: a command can be accepted
+      before its packet's first beat, and the next one while a packet streams.
+    - ``i``: stream of ``{data: 128, last: 1}``: the AAD beats then the plaintext beats, each
+      group starting on a fresh beat, full but for its last beat (unused bytes don't-care).
+      A packet with no AAD and no plaintext has no beats. Framing comes from the lengths;
+      ``last`` is not checked.
+    - ``o``: stream of ``{data: 128, tag: 1, last: 1}``: the ciphertext beats (plaintext
+      framing, unused bytes zero), then the tag beat (``tag = last = 1``).
+
+    **Throughput**: ``max(A, 1) + P`` AES slots per packet (``A``, ``P`` = AAD and plaintext
+    blocks) and ``A + P + 1`` GHASH blocks (the length block has no AES slot), so back-to-back
+    packets take ``A + P + 1`` cycles each: the GHASH floor of the engine notes, with no
+    bubble between packets of different keys or key sizes. **Latency** ``LATENCY`` cycles from
+    a packet's last AES slot entering the pipeline (its last beat accepted) to its tag beat
+    valid, without stalls: AES ``LATENCY`` (29 with two stages per round) + ``ghash_lanes`` +
+    6 (39 for the defaults). A ciphertext beat is valid ``CT_LATENCY = AES LATENCY + 3``
+    cycles after its plaintext beat is accepted.
+
+    Design:
+
+    - **One AES slot per input beat.** The packet's first slot encrypts ``J0 = IV || 0^31 ||
+      1`` (SP 800-38D §7.1 step 2) and carries the first AAD beat in the pipeline's ``user``
+      sideband (a packet without AAD spends one slot on ``J0`` alone); further AAD beats ride
+      in slots whose AES result is ignored; plaintext beat ``k`` rides with counter block
+      ``inc32^(k+1)(J0) = IV || [k + 2]_32`` (§7.1 step 3, §6.5) and is XORed with the
+      keystream at the pipeline output. Beats and keystream leave the pipeline together, in
+      order, so no plaintext buffer and no keystream FIFO are needed; the cost is the beat
+      (+ ~10 flag bits) in every pipeline stage (~140 x 29 flip-flops).
+    - **Hashing side in order**: AAD and ciphertext blocks (zero-padded, §7.1 step 5) and then
+      the length block ``[len(A)]_64 || [len(C)]_64`` go to :class:`GHASH` (``ghash_lanes``
+      lanes, one block per cycle) through a register. The length block takes a cycle with no
+      AES slot: the pipeline stalls one cycle per packet, except when the next slot is a
+      ``J0``-only slot, which is consumed in the same cycle.
+    - **Tag**: ``E(K, J0)`` is held in a register from the packet's first slot and pushed, as a
+      tag placeholder, into the output FIFO behind the packet's ciphertext; when it reaches the
+      head and the packet's hash is out of GHASH, the tag ``GHASH xor E(K, J0)`` (§7.1 step 7)
+      is emitted. The 16-entry output FIFO lets the next packet stream while a tag is pending
+      (~``ghash_lanes + 5`` cycles).
+    - **Per-packet context** (``h_powers``, lengths: 544 bits with 4 lanes) goes from ``cmd``
+      to the hashing side through a FIFO of ``AES LATENCY + 4`` entries (block or distributed
+      RAM), not through the pipeline: enough for back-to-back one-slot packets at full rate.
+      The command is accepted into a one-entry holding register, so the next packet's first
+      slot can start in the cycle after the previous packet's last slot.
+    - Ready paths are cut by FIFOs (hashes, output), so the AES pipeline enable depends only
+      on registered FIFO levels and the GHASH input register.
+    """
+
+    def __init__(self, *, stages_per_round=2, ghash_lanes=4):
+        # Check everything before building parts (a part left unelaborated warns).
+        _check_choice("stages_per_round", stages_per_round, (1, 2))
+        _check_choice("ghash_lanes", ghash_lanes, (1, 2, 4))
+        self._user = _user_layout(ghash_lanes)
+        self._aes = AESPipeline(stages_per_round=stages_per_round, user_width=self._user.size)
+        self._ghash = GHASH(lanes=ghash_lanes)
+        self.stages_per_round = stages_per_round
+        self.ghash_lanes = ghash_lanes
+        self.AES_LATENCY = self._aes.LATENCY
+        self.LATENCY = self._aes.LATENCY + ghash_lanes + 6
+        self.CT_LATENCY = self._aes.LATENCY + 3
+        self.CTX_DEPTH = self._aes.LATENCY + 4
+        self.OUT_DEPTH = 16
+        super().__init__(
+            {
+                "cmd": In(stream.Signature(cmd_layout(ghash_lanes))),
+                "i": In(stream.Signature(DATA_LAYOUT)),
+                "o": Out(stream.Signature(OUT_LAYOUT)),
+            }
+        )
+
+    def elaborate(self, platform):
+        m = Module()
+        lanes = self.ghash_lanes
+        m.submodules.aes = aes = self._aes
+        m.submodules.ghash = gh = self._ghash
+        ctx_layout = _ctx_layout(lanes)
+        m.submodules.ctx = ctx = fifo.SyncFIFOBuffered(width=ctx_layout.size, depth=self.CTX_DEPTH)
+        out_layout = data.StructLayout({"data": 128, "tag": 1})
+        m.submodules.ofifo = ofifo = fifo.SyncFIFOBuffered(
+            width=out_layout.size, depth=self.OUT_DEPTH
+        )
+        m.submodules.hfifo = hfifo = fifo.SyncFIFOBuffered(width=128, depth=4)
+
+        self._front_end(m, aes, ctx, ctx_layout)
+        self._back_end(m, aes, gh, ctx, ctx_layout, ofifo, out_layout)
+
+        # GHASH results -> hash FIFO (cuts the output ready path from the pipelines).
+        m.d.comb += [
+            hfifo.w_en.eq(gh.o.valid),
+            hfifo.w_data.eq(gh.o.payload.hash),
+            gh.o.ready.eq(hfifo.w_rdy),
+        ]
+
+        # Output register: ciphertext beats, and tags when the hash is there.
+        head = data.View(out_layout, ofifo.r_data)
+        load = Signal()
+        head_ok = ofifo.r_rdy & (~head.tag | hfifo.r_rdy)
+        m.d.comb += [
+            load.eq(~self.o.valid | self.o.ready),
+            ofifo.r_en.eq(load & head_ok),
+            hfifo.r_en.eq(load & head_ok & head.tag),
+        ]
+        with m.If(load):
+            m.d.sync += [
+                self.o.valid.eq(head_ok),
+                self.o.payload.data.eq(head.data ^ Mux(head.tag, hfifo.r_data, 0)),
+                self.o.payload.tag.eq(head.tag),
+                self.o.payload.last.eq(head.tag),
+            ]
+        return m
+
+    def _front_end(self, m, aes, ctx, ctx_layout):
+        """Commands and beats -> AES slots (block, key, user)."""
+        lanes = self.ghash_lanes
+        cmd = self.cmd.payload
+
+        # Holding register for the next packet's command, block counts precomputed.
+        nxt_valid = Signal()
+        nxt = {
+            "key": Signal(256, reset_less=True),
+            "aes256": Signal(reset_less=True),
+            "iv": Signal(96, reset_less=True),
+            "n_aad": Signal(_BLK_BITS, reset_less=True),
+            "n_pt": Signal(_BLK_BITS, reset_less=True),
+            "aad_tail": Signal(4, reset_less=True),
+            "pt_tail": Signal(4, reset_less=True),
+        }
+        # The packet being sliced into slots (after its first slot).
+        busy = Signal()
+        cur_key = Signal(256, reset_less=True)
+        cur_aes256 = Signal(reset_less=True)
+        cur_iv = Signal(96, reset_less=True)
+        aad_left = Signal(_BLK_BITS, reset_less=True)  # AAD slots still to issue
+        pt_left = Signal(_BLK_BITS, reset_less=True)  # plaintext slots still to issue
+        aad_tail = Signal(4, reset_less=True)
+        pt_tail = Signal(4, reset_less=True)
+        ctr = Signal(_BLK_BITS + 1, reset_less=True)  # counter of the next plaintext slot
+
+        user = Signal(self._user)
+        block = Signal(128)
+        valid = Signal()
+        takes_beat = Signal()
+        last = Signal()
+        aad_after = Signal(_BLK_BITS)
+        pt_after = Signal(_BLK_BITS)
+        is_aad = Signal()
+        is_pt = Signal()
+        n_bytes = Signal(5)
+
+        def tail_bytes(tail):
+            return Mux(tail == 0, 16, tail)
+
+        with m.If(busy):
+            m.d.comb += [
+                is_aad.eq(aad_left != 0),
+                is_pt.eq(aad_left == 0),
+                takes_beat.eq(1),
+                valid.eq(self.i.valid),
+                block.eq(Cat(cur_iv, _be32(ctr))),
+                aad_after.eq(Mux(is_aad, aad_left - 1, 0)),
+                pt_after.eq(Mux(is_aad, pt_left, pt_left - 1)),
+                last.eq((aad_after == 0) & (pt_after == 0)),
+            ]
+            with m.If(is_aad):
+                m.d.comb += n_bytes.eq(Mux(aad_left == 1, tail_bytes(aad_tail), 16))
+            with m.Else():
+                m.d.comb += n_bytes.eq(Mux(pt_left == 1, tail_bytes(pt_tail), 16))
+            m.d.comb += [
+                aes.i.payload.key.eq(cur_key),
+                aes.i.payload.aes256.eq(cur_aes256),
+            ]
+        with m.Else():
+            # First slot: E(K, J0), with the first AAD beat if there is one.
+            has_aad = nxt["n_aad"] != 0
+            m.d.comb += [
+                is_aad.eq(has_aad),
+                is_pt.eq(0),
+                takes_beat.eq(has_aad),
+                valid.eq(nxt_valid & (~has_aad | self.i.valid)),
+                block.eq(Cat(nxt["iv"], _be32(1))),
+                aad_after.eq(Mux(has_aad, nxt["n_aad"] - 1, 0)),
+                pt_after.eq(nxt["n_pt"]),
+                last.eq((aad_after == 0) & (pt_after == 0)),
+                n_bytes.eq(Mux(nxt["n_aad"] == 1, tail_bytes(nxt["aad_tail"]), 16)),
+                aes.i.payload.key.eq(nxt["key"]),
+                aes.i.payload.aes256.eq(nxt["aes256"]),
+            ]
+        rem = Signal(_BLK_BITS + 1)
+        m.d.comb += rem.eq(aad_after + pt_after + 1)  # + 1: the length block
+        m.d.comb += [
+            user.data.eq(self.i.payload.data),
+            user.j0.eq(~busy),
+            user.aad.eq(is_aad),
+            user.pt.eq(is_pt),
+            user.last.eq(last),
+            user.n_bytes.eq(n_bytes),
+            user.rem.eq(Mux(rem >= lanes, lanes, rem)),
+            aes.i.payload.block.eq(block),
+            aes.i.payload.user.eq(user),
+            aes.i.valid.eq(valid),
+        ]
+        fire = Signal()
+        start = Signal()
+        m.d.comb += [
+            fire.eq(valid & aes.i.ready),
+            start.eq(fire & ~busy),
+            self.i.ready.eq(aes.i.ready & takes_beat & (busy | nxt_valid)),
+        ]
+        with m.If(fire):
+            m.d.sync += [
+                busy.eq(~last),
+                aad_left.eq(aad_after),
+                pt_left.eq(pt_after),
+            ]
+            with m.If(is_pt):
+                m.d.sync += ctr.eq(ctr + 1)
+        with m.If(start):
+            m.d.sync += [
+                cur_key.eq(nxt["key"]),
+                cur_aes256.eq(nxt["aes256"]),
+                cur_iv.eq(nxt["iv"]),
+                aad_tail.eq(nxt["aad_tail"]),
+                pt_tail.eq(nxt["pt_tail"]),
+                ctr.eq(2),  # inc32(J0): the first counter block (SP 800-38D §7.1 step 3)
+                nxt_valid.eq(0),
+            ]
+
+        # Commands: into the holding register; the context goes to the hashing side.
+        accept = Signal()
+        m.d.comb += [
+            self.cmd.ready.eq(ctx.w_rdy & (~nxt_valid | start)),
+            accept.eq(self.cmd.valid & self.cmd.ready),
+        ]
+        ctx_in = Signal(ctx_layout)
+        m.d.comb += [
+            ctx_in.h_powers.eq(cmd.h_powers),
+            ctx_in.aad_len.eq(cmd.aad_len),
+            ctx_in.pt_len.eq(cmd.pt_len),
+            ctx.w_data.eq(ctx_in),
+            ctx.w_en.eq(accept),
+        ]
+        with m.If(accept):
+            m.d.sync += [
+                nxt_valid.eq(1),
+                nxt["key"].eq(cmd.key),
+                nxt["aes256"].eq(cmd.aes256),
+                nxt["iv"].eq(cmd.iv),
+                nxt["n_aad"].eq((cmd.aad_len + 15) >> 4),
+                nxt["n_pt"].eq((cmd.pt_len + 15) >> 4),
+                nxt["aad_tail"].eq(cmd.aad_len[:4]),
+                nxt["pt_tail"].eq(cmd.pt_len[:4]),
+            ]
+
+    def _back_end(self, m, aes, gh, ctx, ctx_layout, ofifo, out_layout):
+        """AES slots -> ciphertext beats, GHASH blocks, tag placeholders."""
+        slot = data.View(self._user, aes.o.payload.user)
+        head = data.View(ctx_layout, ctx.r_data)  # the context of the packet being hashed
+
+        pend_len = Signal()  # the packet's last slot is out: its length block is next
+        ek0 = Signal(128, reset_less=True)  # E(K, J0) of the packet being hashed
+        gh_first = Signal(init=1)  # the next GHASH block is its packet's first
+
+        can = Signal()
+        take = Signal()
+        len_issue = Signal()
+        j0_only = Signal()
+        m.d.comb += [
+            can.eq((~gh.i.valid | gh.i.ready) & ofifo.w_rdy & ctx.r_rdy),
+            j0_only.eq(slot.j0 & ~slot.aad),
+            len_issue.eq(can & pend_len),
+            take.eq(can & aes.o.valid & (~pend_len | j0_only)),
+            aes.o.ready.eq(take),
+        ]
+
+        mask = Signal(128)
+        masked = Signal(128)
+        m.d.comb += [
+            mask.eq(_byte_mask(slot.n_bytes)),
+            masked.eq((slot.data ^ Mux(slot.pt, aes.o.payload.block, 0)) & mask),
+        ]
+        len_block = Cat(_be64_bits(head.aad_len), _be64_bits(head.pt_len))
+
+        # GHASH input register.
+        with m.If(gh.i.ready):
+            m.d.sync += gh.i.valid.eq(0)
+        with m.If(len_issue):
+            m.d.sync += [
+                gh.i.valid.eq(1),
+                gh.i.payload.block.eq(len_block),
+                gh.i.payload.h_powers.eq(head.h_powers),
+                gh.i.payload.first.eq(gh_first),
+                gh.i.payload.remaining.eq(0),
+                gh_first.eq(1),
+                pend_len.eq(0),
+            ]
+        with m.Elif(take & (slot.aad | slot.pt)):
+            m.d.sync += [
+                gh.i.valid.eq(1),
+                gh.i.payload.block.eq(masked),
+                gh.i.payload.h_powers.eq(head.h_powers),
+                gh.i.payload.first.eq(gh_first),
+                gh.i.payload.remaining.eq(slot.rem),
+                gh_first.eq(0),
+            ]
+        with m.If(take):
+            with m.If(slot.j0):
+                m.d.sync += ek0.eq(aes.o.payload.block)
+            with m.If(slot.last):
+                m.d.sync += pend_len.eq(1)
+
+        # Output FIFO: ciphertext beats and, behind them, the tag placeholder carrying E(K, J0).
+        entry = Signal(out_layout)
+        m.d.comb += [
+            entry.data.eq(Mux(len_issue, ek0, masked)),
+            entry.tag.eq(len_issue),
+            ofifo.w_data.eq(entry),
+            ofifo.w_en.eq(len_issue | (take & slot.pt)),
+            ctx.r_en.eq(len_issue),
+        ]
