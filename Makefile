@@ -7,15 +7,17 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 BUILD  ?= build
 
-# Trace and simulator for `make sim` (see README).
+# Trace, simulator and waveform switch for `make sim` (see README).
 TRACE ?= model/examples/example.jsonl
 SIM   ?= icarus
+WAVES ?=
 
-.PHONY: all setup iverilog test sim lint format clean distclean help
+.PHONY: all setup iverilog test sim model-replay verilog lint format clean distclean help
 .DEFAULT_GOAL := help
 
 help:
-	@echo "make sim      replay TRACE=$(TRACE) through model and engine (SIM=icarus|verilator)"
+	@echo "make sim      replay TRACE=$(TRACE) through model and engine (SIM=icarus|verilator, WAVES=1)"
+	@echo "make verilog  write the engine's Verilog top to $(BUILD)/verilog/"
 	@echo "make test     run the whole test suite (sets everything up first)"
 	@echo "make lint     ruff check + format check"
 	@echo "make clean    remove build/ and caches (make distclean also removes $(VENV))"
@@ -46,8 +48,17 @@ setup: $(STAMP) iverilog
 test: setup
 	$(PY) -m pytest
 
+# The main job: the trace through the golden model and the engine, compared, with a report
+# (also written to $(BUILD)/sim/). Exits non-zero on any mismatch.
 sim: setup
+	$(PY) -m sim compare $(TRACE) --sim $(SIM) $(if $(WAVES),--waves)
+
+# The golden model alone.
+model-replay: setup
 	$(PY) -m model replay $(TRACE) --report
+
+verilog: $(STAMP)
+	$(PY) -m hdl verilog -o $(BUILD)/verilog
 
 lint: $(STAMP)
 	$(PY) -m ruff check .

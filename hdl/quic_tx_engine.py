@@ -62,8 +62,23 @@ class QuicTxEngine(wiring.Component):
         n_buffers: int = 4,
         max_datagram: int = 2048,
     ):
+        # Check everything before building any part: a half-built engine would leave parts
+        # that are never elaborated behind.
+        for name, value in (("entries", entries), ("max_datagram", max_datagram)):
+            if not isinstance(value, int) or isinstance(value, bool):
+                raise TypeError(f"{name} must be an int, not {type(value).__name__}")
+        if not 1 <= entries <= 65536:
+            raise ValueError(f"entries must be 1..65536, not {entries}")
+        if ghash_lanes not in (1, 2, 4):
+            raise ValueError(f"ghash_lanes must be 1, 2 or 4, not {ghash_lanes!r}")
         if stages_per_round not in (1, 2):
             raise ValueError(f"stages_per_round must be 1 or 2, not {stages_per_round!r}")
+        if n_buffers not in (2, 4, 8):
+            raise ValueError(f"n_buffers must be 2, 4 or 8, not {n_buffers!r}")
+        if not 64 <= max_datagram <= 65535 or max_datagram & (max_datagram - 1):
+            raise ValueError(
+                f"max_datagram must be a power of two in 64..32768, not {max_datagram}"
+            )
         self.params = dict(
             entries=entries,
             ghash_lanes=ghash_lanes,
