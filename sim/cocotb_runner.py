@@ -103,6 +103,13 @@ def build(sim: str, factory: Callable[[], object], name: str, *, waves: bool = F
     runner = get_runner(sim)
     build_args: list[str] = []
     make_vars = ""
+    if sim == "icarus":
+        # Verilog-2005 semantics: the runner asks for -g2012, where Icarus runs declaration
+        # initialisers (`reg x = 0;`) as static initialisation with no event at time 0. The
+        # Verilog from yosys relies on that event to run every `always @*` block once
+        # (its `$auto$verilog_backend...dump_module` trigger reg): under -g2012 a block whose
+        # inputs never change keeps X forever (seen on AESGCM: `takes_beat`, `i.ready`).
+        build_args = ["-g2005"]
     if sim == "verilator":
         # Amaranth's output trips style warnings (WIDTH*, UNUSED*) that are not bugs.
         build_args = ["-Wno-fatal", "-Wno-lint", "-Wno-style"]
@@ -347,14 +354,24 @@ class Source:
     """Drives stream ``<prefix>__{valid,ready,payload}`` from a queue of payload integers.
 
     ``valid`` stays high until the transfer; ``pauses`` only inserts idles between items.
-    ``accepted`` gets the cycle number of each transfer.
+    With ``junk`` (an RNG), the payload carries random bits whenever ``valid`` is low, so a
+    core that looks at an invalid payload shows it. ``accepted`` gets the cycle number of each
+    transfer.
     """
 
-    def __init__(self, dut: Any, prefix: str, pauses: Pauses | None = None):
+    def __init__(
+        self,
+        dut: Any,
+        prefix: str,
+        pauses: Pauses | None = None,
+        junk: random.Random | None = None,
+    ):
         self.valid = getattr(dut, f"{prefix}__valid")
         self.ready = getattr(dut, f"{prefix}__ready")
         self.payload = getattr(dut, f"{prefix}__payload")
+        self.width = len(self.payload)
         self.pauses = pauses
+        self.junk = junk
         self.queue: deque[int] = deque()
         self.accepted: list[int] = []
         self._active = False
@@ -362,6 +379,7 @@ class Source:
 
     def reset(self) -> None:
         self.valid.value = 0
+        self.payload.value = 0  # never leave an input undriven (Z/X in Icarus)
         self._valid_out = 0
 
     def send(self, payload: int) -> None:
@@ -378,6 +396,8 @@ class Source:
                 self.payload.value = self.queue[0]
                 self._active = True
                 valid = 1
+            elif self.junk is not None:
+                self.payload.value = self.junk.getrandbits(self.width)
             if valid != self._valid_out:
                 self.valid.value = valid
                 self._valid_out = valid
@@ -418,14 +438,22 @@ class Sink:
 
 
 async def reset_dut(dut: Any, ports: Iterable[Source | Sink], cycles: int = 3) -> None:
-    """Start the clock (10 ns) and hold ``rst`` for ``cycles`` cycles with all ports idle."""
-    from cocotb.clock import Clock
-    from cocotb.triggers import RisingEdge
+    """Drive every input, then start the clock (10 ns, low first) and hold ``rst`` for
+    ``cycles`` cycles with all ports idle.
 
-    Clock(dut.clk, CLOCK_NS, unit="ns").start()
+    Inputs are driven before the first rising edge: an edge at time 0 with undriven (Z) inputs
+    would load X into Amaranth's reset-less registers in Icarus (``?:`` merges X), and that X
+    would then leak into control logic that 2-state simulators never show.
+    """
+    from cocotb.clock import Clock
+    from cocotb.triggers import RisingEdge, Timer
+
     dut.rst.value = 1
     for p in ports:
         p.reset()
+    dut.clk.value = 0
+    await Timer(1, unit="ns")
+    Clock(dut.clk, CLOCK_NS, unit="ns").start(start_high=False)
     for _ in range(cycles):
         await RisingEdge(dut.clk)
     dut.rst.value = 0

@@ -217,8 +217,8 @@ async def run_packets(dut, packets: list[Packet], *, idle: float, backpressure: 
     rng = random.Random(seed)
     streams = GcmStreams(design_under_test(AESGCM))
     log_seed(dut, seed, packets=len(packets), idle=idle, backpressure=backpressure)
-    cmd = Source(dut, "cmd", Pauses(rng, idle, 4))
-    data = Source(dut, "i", Pauses(rng, idle, 4))
+    cmd = Source(dut, "cmd", Pauses(rng, idle, 4), junk=rng)
+    data = Source(dut, "i", Pauses(rng, idle, 4), junk=rng)
     out = Sink(dut, "o", Pauses(rng, backpressure, 6))
     await reset_dut(dut, [cmd, data, out])
     for pkt in packets:

@@ -66,7 +66,7 @@ async def check_pipeline(dut, *, idle: float, backpressure: float, full_rate: bo
     i_fmt, o_fmt = stream_struct(core, "i"), stream_struct(core, "o")
     user_mask = (1 << core.user_width) - 1
 
-    src = Source(dut, "i", Pauses(rng, idle, 6))
+    src = Source(dut, "i", Pauses(rng, idle, 6), junk=rng)
     snk = Sink(dut, "o", Pauses(rng, backpressure, 6))
     await reset_dut(dut, [src, snk])
 

@@ -64,7 +64,7 @@ async def check_masks(dut, *, idle: float, backpressure: float, full_rate: bool)
         aes256 = rng.random() < 0.5
         items.append((rng.randbytes(32 if aes256 else 16), rng.randbytes(16), aes256))
 
-    src = Source(dut, "i", Pauses(rng, idle, 6))
+    src = Source(dut, "i", Pauses(rng, idle, 6), junk=rng)
     snk = Sink(dut, "o", Pauses(rng, backpressure, 6))
     await reset_dut(dut, [src, snk])
     for n, (key, sample, aes256) in enumerate(items):

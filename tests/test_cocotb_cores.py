@@ -21,8 +21,22 @@ BOTH = [ICARUS, VERILATOR]
 
 # Blocks/packets per cocotb test, per simulator.
 LOAD = {
-    "icarus": {"aes_blocks": 150, "hp_samples": 100},
-    "verilator": {"aes_blocks": 4000, "hp_samples": 3000},
+    "icarus": {
+        "aes_blocks": 150,
+        "hp_samples": 100,
+        "nist_per_combo": 1,  # 50 of the 750 vectors: every (key, PT, AAD length) group
+        "gcm_packets": 12,
+        "gcm_max_aad": 40,
+        "gcm_max_pt": 80,
+    },
+    "verilator": {
+        "aes_blocks": 4000,
+        "hp_samples": 3000,
+        "nist_per_combo": 0,  # all 750
+        "gcm_packets": 400,
+        "gcm_max_aad": 64,
+        "gcm_max_pt": 600,
+    },
 }
 
 
@@ -110,3 +124,40 @@ def test_bench_summarize():
     assert figures["latency_first_out"] == 40 and figures["latency_tag"] == 45
     with pytest.raises(ValueError):
         summarize(64, 11, [1], [2], [3])
+
+
+def aes_gcm():
+    from hdl.aes_gcm import AESGCM
+
+    return functools.partial(AESGCM, stages_per_round=2, ghash_lanes=4)
+
+
+@pytest.mark.parametrize("sim", BOTH)
+def test_aes_gcm_nist(sim):
+    """NIST CAVP gcmEncryptExtIV128/256 (IVlen 96, Taglen 128), back to back."""
+    run_cocotb(
+        sim,
+        aes_gcm(),
+        "aes_gcm_spr2_l4",
+        "sim.tb_aes_gcm",
+        testcase="nist_vectors",
+        extra_env={"TB_NIST_PER_COMBO": LOAD[sim]["nist_per_combo"]},
+    )
+
+
+@pytest.mark.parametrize("sim", BOTH)
+def test_aes_gcm_random(sim):
+    """Random packets, random keys and sizes, idles and backpressure, vs cryptography."""
+    load = LOAD[sim]
+    run_cocotb(
+        sim,
+        aes_gcm(),
+        "aes_gcm_spr2_l4",
+        "sim.tb_aes_gcm",
+        testcase="random_packets_idle_backpressure",
+        extra_env={
+            "TB_PACKETS": load["gcm_packets"],
+            "TB_MAX_AAD": load["gcm_max_aad"],
+            "TB_MAX_PT": load["gcm_max_pt"],
+        },
+    )
