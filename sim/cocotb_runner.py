@@ -88,8 +88,11 @@ def build(sim: str, factory: Callable[[], object], name: str, *, waves: bool = F
     """Generate and build design ``name`` for ``sim`` once per process; later calls reuse it.
 
     Rebuilds in an existing build directory are incremental (Icarus compares file times,
-    Verilator skips identical inputs and ``make`` recompiles nothing).
+    Verilator skips identical inputs and ``make`` recompiles nothing). ``waves`` (or
+    ``$WAVES=1``) builds a separate tracing model: ``<build_dir>/<name>.fst`` on Icarus,
+    ``dump.vcd`` on Verilator.
     """
+    waves = waves or os.environ.get("WAVES", "").strip().lower() in ("1", "true", "yes")
     key = (sim, name, waves)
     if key in _BUILDS:
         return _BUILDS[key]
@@ -110,6 +113,20 @@ def build(sim: str, factory: Callable[[], object], name: str, *, waves: bool = F
         # (its `$auto$verilog_backend...dump_module` trigger reg): under -g2012 a block whose
         # inputs never change keeps X forever (seen on AESGCM: `takes_beat`, `i.ready`).
         build_args = ["-g2005"]
+    sources = [verilog]
+    runner_waves = waves
+    if sim == "icarus" and waves:
+        # cocotb's own dump module is SystemVerilog (`string`): use a Verilog-2005 one.
+        # test(waves=True) then passes vvp's `-fst`, so this writes <build_dir>/<name>.fst.
+        dump = build_dir / "waves_dump.v"
+        dump.write_text(
+            "module waves_dump();\n"
+            f'  initial begin $dumpfile("{build_dir / name}.fst"); $dumpvars(0, {name}); end\n'
+            "endmodule\n"
+        )
+        sources.append(dump)
+        build_args += ["-s", "waves_dump"]
+        runner_waves = False
     if sim == "verilator":
         # Amaranth's output trips style warnings (WIDTH*, UNUSED*) that are not bugs.
         build_args = ["-Wno-fatal", "-Wno-lint", "-Wno-style"]
@@ -121,16 +138,17 @@ def build(sim: str, factory: Callable[[], object], name: str, *, waves: bool = F
         stamp.write_text(make_vars)
     log = build_dir / "build.log"
     saved = os.environ.get("MAKEFLAGS")
+    saved_waves = os.environ.pop("WAVES", None)  # it would override runner_waves
     try:
         if make_vars:  # the runner copies os.environ when build() starts
             os.environ["MAKEFLAGS"] = f"{saved or ''} {make_vars}".strip()
         runner.build(
-            sources=[verilog],
+            sources=sources,
             hdl_toplevel=name,
             build_dir=build_dir,
             build_args=build_args,
             timescale=TIMESCALE,
-            waves=waves,
+            waves=runner_waves,
             log_file=log,
         )
     except (RuntimeError, SystemExit) as exc:
@@ -142,6 +160,8 @@ def build(sim: str, factory: Callable[[], object], name: str, *, waves: bool = F
             os.environ.pop("MAKEFLAGS", None)
         else:
             os.environ["MAKEFLAGS"] = saved
+        if saved_waves is not None:
+            os.environ["WAVES"] = saved_waves
     result = Build(sim, name, runner, build_dir, verilog, waves, time.monotonic() - t0)
     _BUILDS[key] = result
     return result
@@ -180,6 +200,7 @@ def run_cocotb(
     from cocotb_tools.check_results import get_results
 
     b = build(sim, top_component_factory, name, waves=waves)
+    waves = b.waves  # $WAVES=1 also turns them on
     if testcase is None:
         label = test_module.rsplit(".", 1)[-1]
     elif isinstance(testcase, str):

