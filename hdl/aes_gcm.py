@@ -116,7 +116,7 @@ class AESGCM(wiring.Component):
       (+ ~10 flag bits) in every pipeline stage (~140 x 29 flip-flops).
     - **Hashing side in order**: AAD and ciphertext blocks (zero-padded, §7.1 step 5) and then
       the length block ``[len(A)]_64 || [len(C)]_64`` go to :class:`GHASH` (``ghash_lanes``
-      lanes, one block per cycle) through a register. The length block takes a cycle with no
+      lanes, one block per cycle, its own input register). The length block takes a cycle with no
       AES slot: the pipeline stalls one cycle per packet, except when the next slot is a
       ``J0``-only slot, which is consumed in the same cycle.
     - **Tag**: ``E(K, J0)`` is held in a register from the packet's first slot and pushed, as a
@@ -130,7 +130,7 @@ class AESGCM(wiring.Component):
       The command is accepted into a one-entry holding register, so the next packet's first
       slot can start in the cycle after the previous packet's last slot.
     - Ready paths are cut by FIFOs (hashes, output), so the AES pipeline enable depends only
-      on registered FIFO levels and the GHASH input register.
+      on registers: FIFO levels, GHASH's output valid, the pipeline's last stage.
     """
 
     def __init__(self, *, stages_per_round=2, ghash_lanes=4):
@@ -347,15 +347,21 @@ class AESGCM(wiring.Component):
         ek0 = Signal(128, reset_less=True)  # E(K, J0) of the packet being hashed
         gh_first = Signal(init=1)  # the next GHASH block is its packet's first
 
-        can = Signal()
-        take = Signal()
-        len_issue = Signal()
+        # GHASH's input is driven directly (it registers its input itself); its valid does
+        # not depend on its ready: ``room`` is FIFO state only.
+        room = Signal()
+        hashed = Signal()  # the slot at the pipeline output has a block to hash
         j0_only = Signal()
+        len_issue = Signal()
+        take = Signal()
         m.d.comb += [
-            can.eq((~gh.i.valid | gh.i.ready) & ofifo.w_rdy & ctx.r_rdy),
+            room.eq(ofifo.w_rdy & ctx.r_rdy),
+            hashed.eq(slot.aad | slot.pt),
             j0_only.eq(slot.j0 & ~slot.aad),
-            len_issue.eq(can & pend_len),
-            take.eq(can & aes.o.valid & (~pend_len | j0_only)),
+            gh.i.valid.eq(room & (pend_len | (aes.o.valid & hashed))),
+            len_issue.eq(room & pend_len & gh.i.ready),
+            # A J0-only slot needs no GHASH cycle: it goes with a pending length block.
+            take.eq(room & aes.o.valid & Mux(pend_len, j0_only & gh.i.ready, ~hashed | gh.i.ready)),
             aes.o.ready.eq(take),
         ]
 
@@ -366,29 +372,16 @@ class AESGCM(wiring.Component):
             masked.eq((slot.data ^ Mux(slot.pt, aes.o.payload.block, 0)) & mask),
         ]
         len_block = Cat(_be64_bits(head.aad_len), _be64_bits(head.pt_len))
-
-        # GHASH input register.
-        with m.If(gh.i.ready):
-            m.d.sync += gh.i.valid.eq(0)
+        m.d.comb += [
+            gh.i.payload.block.eq(Mux(pend_len, len_block, masked)),
+            gh.i.payload.h_powers.eq(head.h_powers),
+            gh.i.payload.first.eq(gh_first),
+            gh.i.payload.remaining.eq(Mux(pend_len, 0, slot.rem)),
+        ]
+        with m.If(gh.i.valid & gh.i.ready):
+            m.d.sync += gh_first.eq(pend_len)
         with m.If(len_issue):
-            m.d.sync += [
-                gh.i.valid.eq(1),
-                gh.i.payload.block.eq(len_block),
-                gh.i.payload.h_powers.eq(head.h_powers),
-                gh.i.payload.first.eq(gh_first),
-                gh.i.payload.remaining.eq(0),
-                gh_first.eq(1),
-                pend_len.eq(0),
-            ]
-        with m.Elif(take & (slot.aad | slot.pt)):
-            m.d.sync += [
-                gh.i.valid.eq(1),
-                gh.i.payload.block.eq(masked),
-                gh.i.payload.h_powers.eq(head.h_powers),
-                gh.i.payload.first.eq(gh_first),
-                gh.i.payload.remaining.eq(slot.rem),
-                gh_first.eq(0),
-            ]
+            m.d.sync += pend_len.eq(0)
         with m.If(take):
             with m.If(slot.j0):
                 m.d.sync += ek0.eq(aes.o.payload.block)

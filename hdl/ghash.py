@@ -45,9 +45,10 @@ class GHASH(wiring.Component):
       pipeline (see below) and ignores it.
     - ``o``: stream of ``{hash: 128}``, the packet's GHASH in GCM byte order, in packet order.
 
-    **Latency** ``LATENCY = lanes + 1`` cycles from a packet's last block accepted to its hash
-    valid. **Throughput** one block per cycle, sustained across packets (a packet's first
-    block may follow the previous packet's last block in the next cycle). Stalls are whole
+    **Latency** ``LATENCY = lanes + 2`` cycles from a packet's last block accepted to its hash
+    valid (input register, ``lanes`` multiplier stages, output register). **Throughput** one
+    block per cycle, sustained across packets (a packet's first block may follow the previous
+    packet's last block in the next cycle). Stalls are whole
     pipeline: ``en = ~o.valid | o.ready``, ``i.ready = en``.
 
     Design (numbers from ``/work/shared/spec/engine-notes.md``, ECP5-85F):
@@ -57,7 +58,9 @@ class GHASH(wiring.Component):
       XORs the partial products of first-factor bits ``[s*128/lanes, (s+1)*128/lanes)`` into
       an unreduced accumulator (up to 255 bits), the last stage also reduces
       (``hdl/gf128.py``, taps derived from ``R``, SP 800-38D §6.3). With 4 lanes each stage is
-      a 33-input XOR per bit (~3 LUT4 levels) instead of 129 (+ reduction). Partial products
+      at most a 33-input XOR per bit (plus up to 8 reduction taps in the last stage) instead
+      of 129 + reduction in one cycle: about a quarter of the logic depth (estimate; not yet
+      placed and routed). Partial products
       are schoolbook (16k AND terms in total, as in the single-cycle design); the pipeline
       adds ~ (lanes-1) x (255 + 128 + 128) flip-flops (accumulator, second factor, rest of
       the first factor): about 1.5k FFs for 4 lanes.
@@ -81,7 +84,7 @@ class GHASH(wiring.Component):
     def __init__(self, *, lanes=4):
         _check_lanes(lanes)
         self.lanes = lanes
-        self.LATENCY = lanes + 1
+        self.LATENCY = lanes + 2
         super().__init__(
             {
                 "i": In(stream.Signature(ghash_input_layout(lanes))),
@@ -97,8 +100,27 @@ class GHASH(wiring.Component):
 
         en = Signal()
         m.d.comb += [en.eq(~self.o.valid | self.o.ready), self.i.ready.eq(en)]
-        accept = Signal()
-        m.d.comb += accept.eq(self.i.valid & en)
+
+        # Input register: the block and its H power, selected here so that the multiplier's
+        # first stage starts from flip-flops (the select was the critical path on ECP5).
+        in_valid = Signal()
+        in_x = Signal(128, reset_less=True)  # the block, as a poly
+        in_b = Signal(128, reset_less=True)  # H^lanes or H^(remaining+1), as a poly
+        in_final = Signal(reset_less=True)
+        in_last = Signal(reset_less=True)
+        sel = pay.h_powers[lanes - 1]
+        for k in range(lanes - 1):
+            sel = Mux(pay.remaining == k, pay.h_powers[k], sel)
+        h_sel = Signal(128)  # a signal: the bit permutation reads every bit
+        m.d.comb += h_sel.eq(sel)
+        with m.If(en):
+            m.d.sync += [
+                in_valid.eq(self.i.valid),
+                in_x.eq(hdl_packed_to_poly(pay.block)),
+                in_b.eq(hdl_packed_to_poly(h_sel)),
+                in_final.eq(pay.remaining < lanes),
+                in_last.eq(pay.remaining == 0),
+            ]
 
         # Pipeline registers. Stage s holds the partial product of first-factor bits
         # [0, (s+1)*chunk); the last stage holds the reduced product.
@@ -119,29 +141,26 @@ class GHASH(wiring.Component):
             stages.append(st)
         out = stages[-1]
 
-        # A product still needs feeding back while it is valid and not final.
+        # The multiplier shifts when a block enters it, or, when no product needs feeding
+        # back (the packet's last block is in), to drain; the input register loads on every
+        # enabled cycle (a bubble it holds is dropped or shifted in), so i.ready = en.
         needs_fb = Signal()
         m.d.comb += needs_fb.eq(_any([st["valid"] & ~st["final"] for st in stages]))
         shift = Signal()
-        m.d.comb += shift.eq(en & (accept | ~needs_fb))
+        m.d.comb += shift.eq(en & (in_valid | ~needs_fb))
 
         # Stage 0 inputs: first factor = X ^ (lane's previous product), second = H power.
         fb = Signal()
         m.d.comb += fb.eq(out["valid"] & ~out["final"])
         a = Signal(128)
-        m.d.comb += a.eq(hdl_packed_to_poly(pay.block) ^ Mux(fb, out["acc"], 0))
-        sel = pay.h_powers[lanes - 1]
-        for k in range(lanes - 1):
-            sel = Mux(pay.remaining == k, pay.h_powers[k], sel)
-        h_sel, b = Signal(128), Signal(128)  # signals: the bit permutation reads every bit
-        m.d.comb += [h_sel.eq(sel), b.eq(hdl_packed_to_poly(h_sel))]
+        m.d.comb += a.eq(in_x ^ Mux(fb, out["acc"], 0))
 
         src = {
-            "valid": accept,
-            "final": pay.remaining < lanes,
-            "last": pay.remaining == 0,
+            "valid": in_valid,
+            "final": in_final,
+            "last": in_last,
             "a": a,
-            "b": b,
+            "b": in_b,
             "acc": Const(0, 1),
         }
         for s, st in enumerate(stages):

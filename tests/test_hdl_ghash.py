@@ -132,7 +132,7 @@ def test_latency_attribute():
     packets = _random_packets(rng, 1, max_blocks=9)
     for lanes in (1, 2, 4):
         dut = GHASH(lanes=lanes)
-        assert dut.LATENCY == lanes + 1
+        assert dut.LATENCY == lanes + 2
         got, accepted, cycles = _run(dut, packets, rng, idle_p=0.0, ready_p=1.1)
         assert got == [_ghash(*packets[0])]
         # The consumer stops in the cycle the hash is taken (cycle index cycles - 1).
