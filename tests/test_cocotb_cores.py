@@ -35,7 +35,7 @@ LOAD = {
         "nist_per_combo": 0,  # all 750
         "gcm_packets": 400,
         "gcm_max_aad": 64,
-        "gcm_max_pt": 600,
+        "gcm_max_pt": 1300,  # up to a full QUIC datagram
     },
 }
 
