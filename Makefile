@@ -76,7 +76,11 @@ distclean: clean
 	rm -rf $(VENV) *.egg-info
 
 # Core benchmark (Verilator) and FPGA estimates (yowasp, ECP5-85F); not part of `make test`.
-.PHONY: bench-cores synth-cores
+.PHONY: bench bench-cores synth-cores
+# Engine throughput on Verilator: build/bench/engine.json (+ engine.png).
+bench: setup
+	$(PY) -m sim.bench_engine
+
 bench-cores: setup
 	$(PY) -m sim.bench_cores
 

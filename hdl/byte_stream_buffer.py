@@ -17,20 +17,22 @@ BEAT_LAYOUT = data.StructLayout({"data": 128, "n_bytes": 5})
 
 
 class ByteStreamBuffer(wiring.Component):
-    """A 32-byte byte FIFO with a 16-byte head window.
+    """A 48-byte byte FIFO with a 16-byte head window.
 
     Ports
     -----
-    ``i``: stream of :data:`BEAT_LAYOUT` (``n_bytes`` in 1..16). Accepted while ``level <= 16``.
+    ``i``: stream of :data:`BEAT_LAYOUT` (``n_bytes`` in 1..16). Accepted while ``level <= 32``.
     ``window``: the 16 oldest bytes (byte 0 = oldest); only the first ``level`` are meaningful.
-    ``level``: bytes held (0..32).
+    ``level``: bytes held (0..48).
     ``pop``: bytes to remove from the head this cycle; the consumer must keep ``pop <= level``
     and ``pop <= 16`` (it is clamped to 16).
 
     Latency: a pushed byte is visible in ``window`` the cycle after it is accepted (if it is
-    among the 16 oldest). Throughput: 16 bytes in and 16 bytes out per cycle in steady state
-    (the ``level <= 16`` admission rule leaves room for a full beat after any pop). ``i.ready``
-    depends only on registered state, never on ``pop``.
+    among the 16 oldest). Throughput: 16 bytes in and 16 bytes out per cycle in steady state,
+    whatever the alignment: with ``level`` between 16 and 32 a full pop and a full push happen
+    in the same cycle. (With 32 bytes and ``level <= 16`` admission, a misaligned stream —
+    level 17..31 — alternates pop and push cycles and runs at half rate.) ``i.ready`` depends
+    only on registered state, never on ``pop``.
     """
 
     i: In(stream.Signature(BEAT_LAYOUT))
@@ -38,7 +40,7 @@ class ByteStreamBuffer(wiring.Component):
     level: Out(6)
     pop: In(5)
 
-    CAPACITY = 32
+    CAPACITY = 48
 
     def __init__(self):
         super().__init__()
@@ -56,7 +58,7 @@ class ByteStreamBuffer(wiring.Component):
         m.d.comb += [
             self.window.eq(Cat(*buf[:16])),
             self.level.eq(level),
-            self.i.ready.eq(level <= 16),
+            self.i.ready.eq(level <= self.CAPACITY - 16),
         ]
 
         push = Signal()
@@ -69,7 +71,7 @@ class ByteStreamBuffer(wiring.Component):
         in_bytes = Array(self.i.payload.data.word_select(k, 8) for k in range(16))
         for j in range(self.CAPACITY):
             shifted = shift_src[j + pop]
-            rel = Signal(range(-32, 33), name=f"rel{j}")
+            rel = Signal(range(-self.CAPACITY, self.CAPACITY + 1), name=f"rel{j}")
             m.d.comb += rel.eq(j - kept)
             with m.If(push & (rel >= 0) & (rel < 16)):
                 m.d.sync += buf[j].eq(in_bytes[rel[:4]])

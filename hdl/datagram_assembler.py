@@ -150,9 +150,17 @@ class DatagramAssembler(wiring.Component):
 
         with m.FSM(name="writer"):
             with m.State("IDLE"):
-                m.d.comb += self.seg.ready.eq(~full.bit_select(wb, 1) & ~hp_valid)
-                with m.If(self.seg.valid & self.seg.ready):
-                    p = self.seg.payload
+                # Accept a segment record and, for an encrypted datagram, push the first
+                # header beat into the packer in the same cycle.
+                p = self.seg.payload
+                accept = ~full.bit_select(wb, 1) & ~hp_valid & packer.i.ready
+                m.d.comb += [
+                    self.seg.ready.eq(accept),
+                    packer.i.valid.eq(self.seg.valid & accept & ~p.bypass),
+                    packer.i.payload.data.eq(p.header[:128]),
+                    packer.i.payload.n_bytes.eq(Mux(p.hdr_len > 16, 16, p.hdr_len)),
+                ]
+                with m.If(self.seg.valid & accept):
                     m.d.sync += [
                         info.eq(p),
                         wptr.eq(0),
@@ -164,26 +172,17 @@ class DatagramAssembler(wiring.Component):
                     ]
                     with m.If(p.bypass):
                         m.next = "RAW"
+                    with m.Elif(p.hdr_len > 16):
+                        m.next = "HDR_B"
                     with m.Else():
-                        m.next = "HDR_A"
-            with m.State("HDR_A"):
+                        m.next = "CT"
+            with m.State("HDR_B"):
                 m.d.comb += [
                     packer.i.valid.eq(1),
-                    packer.i.payload.data.eq(info.header[:128]),
-                    packer.i.payload.n_bytes.eq(Mux(info.hdr_len > 16, 16, info.hdr_len)),
+                    packer.i.payload.data.eq(info.header[128:]),
+                    packer.i.payload.n_bytes.eq(info.hdr_len - 16),
                 ]
                 with m.If(packer.i.ready):
-                    m.next = "HDR_B_OR_CT"
-            with m.State("HDR_B_OR_CT"):
-                with m.If(info.hdr_len > 16):
-                    m.d.comb += [
-                        packer.i.valid.eq(1),
-                        packer.i.payload.data.eq(info.header[128:]),
-                        packer.i.payload.n_bytes.eq(info.hdr_len - 16),
-                    ]
-                    with m.If(packer.i.ready):
-                        m.next = "CT"
-                with m.Else():
                     m.next = "CT"
             with m.State("CT"):
                 n = Mux(self.ct.payload.tag | (c_left >= 16), 16, c_left)
@@ -210,19 +209,16 @@ class DatagramAssembler(wiring.Component):
                     m.d.sync += flushing.eq(1)
                     m.next = "FLUSH"
             with m.State("FLUSH"):
-                with m.If(lvl == 0):
-                    m.d.sync += flushing.eq(0)
-                    m.next = "DONE"
-            with m.State("DONE"):
-                # Every word is written; the sample words are final.
-                m.d.comb += in_done.eq(1)
-                with m.If(info.bypass | hp_issued | can_issue):
+                # Level 0: every word was written in an earlier cycle, so the sample words
+                # (cap, wcap2) are final and the datagram can be handed to the reader.
+                m.d.comb += in_done.eq(lvl == 0)
+                with m.If((lvl == 0) & (info.bypass | hp_issued | can_issue)):
                     with m.If(can_issue):
                         issue()
                     m.d.comb += set_full.eq(1 << wb)
                     with m.If(info.bypass):
                         m.d.comb += set_ready.eq(1 << wb)
-                    m.d.sync += wb.eq(wb + 1)
+                    m.d.sync += [wb.eq(wb + 1), flushing.eq(0)]
                     m.next = "IDLE"
         # Early mask request, as soon as the three sample words are in.
         with m.If(can_issue & (wptr >= 3) & ~in_done):

@@ -9,13 +9,13 @@ Data flow (one lane, 16 bytes a cycle)::
 """
 
 from amaranth.hdl import Module
-from amaranth.lib import data, stream, wiring
+from amaranth.lib import data, fifo, stream, wiring
 from amaranth.lib.wiring import In, Out
 
 from .aes_gcm import AESGCM
 from .byte_stream_buffer import ByteStreamBuffer
 from .datagram_assembler import DGRAM_BEAT_LAYOUT, DatagramAssembler
-from .gso_segmenter import COMPLETION_LAYOUT, GSOSegmenter, descriptor_layout
+from .gso_segmenter import COMPLETION_LAYOUT, SEGMENT_LAYOUT, GSOSegmenter, descriptor_layout
 from .hp_mask import HeaderProtectionMask
 from .key_table import KeyTable, write_layout
 from .tx_counters import TxCounters, counters_layout
@@ -52,6 +52,10 @@ class QuicTxEngine(wiring.Component):
     Parameters: ``entries`` (key-table size), ``ghash_lanes`` (1, 2, 4), ``stages_per_round``
     (1, 2), ``n_buffers`` (datagram buffers: 2, 4, 8), ``max_datagram`` (bytes, power of two).
     """
+
+    #: Segment records between the segmenter and the assembler: at least the number of
+    #: packets AES-GCM can hold (its latency over the shortest packet's 3 slots).
+    SEG_FIFO_DEPTH = 16
 
     def __init__(
         self,
@@ -134,7 +138,19 @@ class QuicTxEngine(wiring.Component):
         _connect_fields(m, seg.gcm_cmd, gcm.cmd)
         _connect_fields(m, seg.gcm_data, gcm.i)
         _connect_fields(m, gcm.o, asm.ct)
-        wiring.connect(m, seg.seg, asm.seg)
+        # Segment records wait here while their packets are inside AES-GCM (about 35 cycles),
+        # so the segmenter can start the next packets without waiting for the assembler.
+        m.submodules.seg_fifo = seg_fifo = fifo.SyncFIFOBuffered(
+            width=SEGMENT_LAYOUT.size, depth=self.SEG_FIFO_DEPTH
+        )
+        m.d.comb += [
+            seg_fifo.w_data.eq(seg.seg.payload),
+            seg_fifo.w_en.eq(seg.seg.valid),
+            seg.seg.ready.eq(seg_fifo.w_rdy),
+            asm.seg.payload.eq(seg_fifo.r_data),
+            asm.seg.valid.eq(seg_fifo.r_rdy),
+            seg_fifo.r_en.eq(asm.seg.ready),
+        ]
         wiring.connect(m, seg.raw, asm.raw)
         _connect_fields(m, asm.hp_req, hp.i)
         _connect_fields(m, hp.o, asm.hp_resp)

@@ -26,6 +26,10 @@ def _progress(message: str) -> None:
     print(f"[sim] {message}", file=sys.stderr, flush=True)
 
 
+def _show_progress(done: int, total: int, cycles: int) -> None:
+    _progress(f"engine: {done}/{total} sends done, {cycles} cycles")
+
+
 def _engine_report(report, model_result, mismatches, trace: str, sim: str, wall: dict) -> str:
     from model.trace import format_report
 
@@ -108,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
     wall = {}
     _progress(f"{len(ops)} ops from {args.trace}; building and running the engine on {args.sim}")
     t0 = time.monotonic()
-    report = driver.replay(ops, label=stem)
+    report = driver.replay(ops, label=stem, progress=_show_progress)
     wall[f"engine ({args.sim}, incl. build)"] = time.monotonic() - t0
     engine_lines = report.result.lines()
     with open(out, "w") as f:

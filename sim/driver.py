@@ -206,7 +206,7 @@ class OffloadDriver:
         self.backpressure_prob = backpressure_prob
         self.waves = waves
 
-    def replay(self, ops: list[Op], label: str = "trace") -> DriverReport:
+    def replay(self, ops: list[Op], label: str = "trace", progress=None) -> DriverReport:
         state = DriverState(self.params)
 
         def factory(abi, **kwargs):
@@ -225,6 +225,7 @@ class OffloadDriver:
                 backpressure_prob=self.backpressure_prob,
                 waves=self.waves,
                 label=label,
+                progress=progress,
             )
             completions = run.completions
             if len(completions) != len(state.pending):

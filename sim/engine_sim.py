@@ -5,6 +5,8 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -55,8 +57,13 @@ def run_engine(
     waves: bool = False,
     label: str = "jobs",
     max_idle_cycles: int = 20000,
+    progress: Callable[[int, int, int], None] | None = None,
 ) -> EngineRun:
-    """Play ``ops`` (key writes, sends, and ``"reset"``) through the engine on ``sim``."""
+    """Play ``ops`` (key writes, sends, and ``"reset"``) through the engine on ``sim``.
+
+    ``progress(done_sends, total_sends, cycles)`` is called about once a second while the
+    simulator runs (the bench writes a progress file that is polled here).
+    """
     if sim not in SIMULATORS:
         raise ValueError(f"unknown simulator {sim!r}: choose one of {', '.join(SIMULATORS)}")
     params = params or EngineParams()
@@ -85,15 +92,51 @@ def run_engine(
     result_file = job_dir / f"{label}_{digest}.results.json"
     job_file.write_text(text)
     result_file.unlink(missing_ok=True)
-    run = run_cocotb(
-        sim,
-        design_factory(params),
-        design_name(params),
-        "sim.tb_engine",
-        testcase="play_jobs",
-        extra_env={"TB_JOBS": job_file, "TB_RESULTS": result_file, "TB_SEED": seed},
-        waves=waves,
-    )
+    progress_file = job_dir / f"{label}_{digest}.progress"
+    progress_file.unlink(missing_ok=True)
+
+    def simulate():
+        return run_cocotb(
+            sim,
+            design_factory(params),
+            design_name(params),
+            "sim.tb_engine",
+            testcase="play_jobs",
+            extra_env={
+                "TB_JOBS": job_file,
+                "TB_RESULTS": result_file,
+                "TB_SEED": seed,
+                "TB_PROGRESS": progress_file,
+            },
+            waves=waves,
+        )
+
+    if progress is None:
+        run = simulate()
+    else:
+        outcome: dict = {}
+
+        def worker():
+            try:
+                outcome["run"] = simulate()
+            except BaseException as exc:  # handed to the caller's thread below
+                outcome["error"] = exc
+
+        thread = threading.Thread(target=worker, name="engine-sim", daemon=True)
+        thread.start()
+        last = None
+        while thread.is_alive():
+            thread.join(1.0)
+            try:
+                done, total, cycles = map(int, progress_file.read_text().split())
+            except (OSError, ValueError):
+                continue
+            if (done, cycles) != last:
+                last = (done, cycles)
+                progress(done, total, cycles)
+        if "error" in outcome:
+            raise outcome["error"]
+        run = outcome["run"]
     raw = json.loads(Path(result_file).read_text())
     return EngineRun(
         completions=[Completion.from_bits(c) for c in raw["completions"]],

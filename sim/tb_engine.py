@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import time
 
 import cocotb
 from cocotb.clock import Clock
@@ -84,6 +85,19 @@ class EngineBench:
         self.dgram_cycles: list[int] = []
         self.expected_sends = 0
         self.epoch = 0  # bumped by each reset; results before it are discarded
+        self.total_sends = sum(1 for op in jobs["ops"] if op["op"] == "send")
+        self.progress_path = os.environ.get("TB_PROGRESS") or None
+        self._progress_at = 0.0
+
+    def report_progress(self, force: bool = False) -> None:
+        """Completed sends, total sends and cycles to ``$TB_PROGRESS`` (about once a second)
+        so the host can show progress on long runs."""
+        now = time.monotonic()
+        if self.progress_path is None or (not force and now - self._progress_at < 1.0):
+            return
+        self._progress_at = now
+        with open(self.progress_path, "w") as f:
+            f.write(f"{len(self.completions)} {self.total_sends} {self.cycle}\n")
 
     async def count_cycles(self):
         while True:
@@ -110,6 +124,7 @@ class EngineBench:
             if ready and self.cpl.valid.value:
                 self.completions.append(int(self.cpl.data.value))
                 self.cpl_cycles.append(self.cycle)
+                self.report_progress()
             await RisingEdge(self.dut.clk)
 
     async def collect_datagrams(self):
@@ -184,6 +199,7 @@ class EngineBench:
             else:
                 raise ValueError(f"unknown job op {kind!r}")
         await self.drain(limit)
+        self.report_progress(force=True)
         counters = {name: int(getattr(dut, COUNTER_PREFIX + name).value) for name in COUNTER_NAMES}
         last = max(self.dgram_cycles + self.cpl_cycles, default=self.cycle)
         return {
