@@ -96,10 +96,19 @@ class AESPipeline(wiring.Component):
       Icarus than 128-bit nets. Data registers have no reset; only ``valid`` bits reset.
     """
 
-    def __init__(self, *, stages_per_round=2, user_width=0):
+    def __init__(self, *, stages_per_round=2, user_width=0, sbox=None):
         _check_int("stages_per_round", stages_per_round, allowed=(1, 2))
         _check_int("user_width", user_width, minimum=0)
+        if sbox is None:
+            sbox = "block" if stages_per_round == 2 else "logic"
+        if not isinstance(sbox, str):
+            raise TypeError(f"sbox must be 'block', 'logic' or None, not {sbox!r}")
+        if sbox not in ("block", "logic"):
+            raise ValueError(f"sbox must be 'block', 'logic' or None, not {sbox!r}")
+        if sbox == "block" and stages_per_round == 1:
+            raise ValueError("sbox='block' needs stages_per_round=2 (block RAM reads are registered)")
         self.stages_per_round = stages_per_round
+        self.sbox = sbox
         self.user_width = user_width
         self.LATENCY = 1 + ROUNDS * stages_per_round
         super().__init__(
@@ -155,32 +164,53 @@ class AESPipeline(wiring.Component):
 
     def _round(self, m, r, st, en, register):
         spr = self.stages_per_round
+        block_ram = self.sbox == "block"
         aes256 = st["aes256"]
         p, q = st["p"], st["q"]
         key_step = r < ROUNDS  # round 14 uses q as is; nothing needs a key after it
         has_128 = r <= _ROUNDS_128
 
-        # S-box lookups: 16 state bytes (SubBytes, §5.1.1) and SubWord of the key word w.
+        # S-box lookups: 16 state bytes (SubBytes, §5.1.1) and SubWord of the key word w, the
+        # latter already in RotWord order (lookup j reads the source byte of temp byte j).
         addrs = list(st["state"])
         if key_step:
-            addrs += [Mux(aes256, q[12 + j], p[12 + j]) if has_128 else q[12 + j] for j in range(4)]
+            t128, t256 = _key_step_temp(r)
+            for j in range(4):
+                a256 = q[12 + t256[j][0]]
+                addrs.append(Mux(aes256, a256, p[12 + t128[j][0]]) if has_128 else a256)
+            # Rcon, added to byte 0 of temp (FIPS-197 §5.2), folded into the prefix XORs below.
+            rcon = [t256[j][1] if t128 is None else Mux(aes256, t256[j][1], t128[j][1])
+                    for j in range(4)]  # fmt: skip
+            # new word w = p word 0 ^ .. ^ p word w ^ temp: the p part does not depend on the
+            # S-boxes, so it is computed next to them (in stage A with two stages per round).
+            pp, acc = [], [p[j] ^ rcon[j] if not isinstance(rcon[j], int) or rcon[j] else p[j]
+                           for j in range(4)]  # fmt: skip
+            for w in range(4):
+                if w:
+                    acc = [acc[j] ^ p[4 * w + j] for j in range(4)]
+                pp += acc
+        else:
+            pp = None
         subs = []
         for n in range(0, len(addrs), 2):
-            rom = sbox_memory(block_ram=spr == 2)
+            rom = sbox_memory(block_ram=block_ram)
             m.submodules[f"r{r}_sbox{n // 2}"] = rom
             for a in addrs[n : n + 2]:
-                port = rom.read_port(domain="sync" if spr == 2 else "comb")
+                port = rom.read_port(domain="sync" if block_ram else "comb")
                 m.d.comb += port.addr.eq(a)
-                if spr == 2:
+                if block_ram:
                     m.d.comb += port.en.eq(en)
                 subs.append(port.data)
 
         if spr == 2:
-            # Stage A: the ROM output registers hold the S-box results; delay the rest to match.
+            # Stage A: S-box results registered (block RAM: the ROM's own output register;
+            # logic: a fabric register after the LUT ROM); delay the rest to match.
             stage = f"r{r}a"
+            if not block_ram:
+                subs = register(stage, subs, "sub")
             bypass_state = st["state"] if not has_128 else None  # AES-128 rides through 11..14
             aes256 = register(stage, aes256, "aes256")
-            p = register(stage, p if key_step else None, "p")
+            pp = register(stage, pp, "pp")
             q = register(stage, q, "q")
             st = {
                 "state": register(stage, bypass_state, "s"),
@@ -204,26 +234,10 @@ class AESPipeline(wiring.Component):
                 x[0] ^ a[0] ^ a[1] ^ a[2] ^ x[3],
             ]
 
-        # Key schedule step (§5.2), see the class docstring for the (p, q) convention.
+        # Key schedule step (§5.2), see the class docstring for the (p, q) convention:
+        # new = prefix XORs of p (with Rcon) ^ SubWord(w) in RotWord order, one XOR per byte.
         if key_step:
-            t128, t256 = _key_step_temp(r)
-            temp = []
-            for j in range(4):
-                src256, rc256 = t256[j]
-                if t128 is None:
-                    t = ksub[src256] ^ rc256 if rc256 else ksub[src256]
-                else:
-                    src128, rc128 = t128[j]
-                    if src128 == src256:
-                        t = ksub[src128] ^ Mux(aes256, rc256, rc128)
-                    else:
-                        t = Mux(aes256, ksub[src256] ^ rc256, ksub[src128] ^ rc128)
-                temp.append(t)
-            new = []
-            prev = temp
-            for w in range(4):
-                prev = [p[4 * w + j] ^ prev[j] for j in range(4)]
-                new += prev
+            new = [pp[k] ^ ksub[k % 4] for k in range(16)]
             rk = [Mux(aes256, q[j], new[j]) for j in range(16)] if has_128 else q
         else:
             new = None
