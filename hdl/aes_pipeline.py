@@ -57,9 +57,14 @@ class AESPipeline(wiring.Component):
     - ``o``: stream of ``{block: 128, user: user_width}``, ``block = AES-Enc(key, block)``;
       ``user`` is passed through untouched with its block.
 
+    Parameters (keyword-only): ``stages_per_round`` (1 or 2, default 2), ``user_width``
+    (sideband bits, default 0), ``sbox`` (``"block"``, ``"logic"`` or ``None``: where the
+    S-boxes live, see below; ``None`` means ``"block"`` with two stages per round, ``"logic"``
+    with one, the only choice there).
+
     **Latency** ``LATENCY = 1 + 14 * stages_per_round`` cycles (15 for one stage per round,
-    29 for two), the same for both key sizes. **Throughput** one block per cycle, any mix of
-    keys and key sizes, order preserved. The pipeline stalls as a whole:
+    29 for two, whichever ``sbox``), the same for both key sizes. **Throughput** one block per
+    cycle, any mix of keys and key sizes, order preserved. The pipeline stalls as a whole:
     ``en = ~o.valid | o.ready``, ``i.ready = en``.
 
     Design choices:
@@ -82,13 +87,19 @@ class AESPipeline(wiring.Component):
       the same ``LATENCY`` and blocks never overtake each other.
     - **Stage 0** registers ``block ^ key[0:16]`` (the initial AddRoundKey) and the key, so
       logic upstream ends at a register and round 1 starts from flip-flops.
-    - ``stages_per_round=2``: stage A of each round is the S-box lookup, a synchronous read
-      port of a ROM (``lib.memory.Memory`` with ``rom_style="block"``, i.e. FPGA block RAM,
-      whose output register is the pipeline register; its ``en`` is the pipeline enable);
-      stage B is ShiftRows (wiring), MixColumns, the key-schedule XORs and AddRoundKey. This
-      is the fast option (about 275 MHz vs 121 MHz per the project's ECP5 reference points).
-    - ``stages_per_round=1``: combinational S-box reads (``rom_style="logic"``, LUTs) and the
-      whole round in one stage: half the latency, lower Fmax.
+    - ``stages_per_round=2``: stage A of each round is the S-box lookup plus the part of the
+      key step that does not need it (prefix XORs of ``p`` with ``Rcon``; ``RotWord`` is done
+      by choosing the lookup addresses); stage B is ShiftRows (wiring), MixColumns, one XOR per
+      key byte and AddRoundKey. ``sbox`` picks where the S-boxes live:
+
+      - ``sbox="block"`` (default): synchronous read ports of ROMs with ``rom_style="block"``
+        (FPGA block RAM, whose output register is the stage-A register; its ``en`` is the
+        pipeline enable). Few LUTs, but the block-RAM clock-to-out (4.3 ns on ECP5) sits in
+        front of the stage-B logic.
+      - ``sbox="logic"``: combinational LUT ROMs (``rom_style="logic"``) feeding a fabric
+        register, so stage B starts from flip-flops. The fast option, for many more LUTs.
+    - ``stages_per_round=1``: combinational S-box reads (``sbox="logic"``, the only choice) and
+      the whole round in one stage: half the latency, lower Fmax.
     - Every ROM has at most two read ports (yosys heap limit; a block RAM has two): rounds
       1..13 use 10 ROMs (16 state + 4 key-schedule lookups), round 14 uses 8 (it needs no key
       step: nothing follows it). Total 138 ROMs.
@@ -106,7 +117,7 @@ class AESPipeline(wiring.Component):
         if sbox not in ("block", "logic"):
             raise ValueError(f"sbox must be 'block', 'logic' or None, not {sbox!r}")
         if sbox == "block" and stages_per_round == 1:
-            raise ValueError("sbox='block' needs stages_per_round=2 (block RAM reads are registered)")
+            raise ValueError("sbox='block' needs stages_per_round=2 (block RAM reads are clocked)")
         self.stages_per_round = stages_per_round
         self.sbox = sbox
         self.user_width = user_width

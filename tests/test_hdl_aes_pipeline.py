@@ -109,10 +109,15 @@ def test_field_and_rcon_match_fips197():
 
 # Known answers through the hardware.
 
+# (stages_per_round, sbox): the default of each stage count, and LUT S-boxes with two stages.
+CONFIGS = [(1, None), (2, None), (2, "logic")]
+CONFIG_IDS = ["spr1", "spr2-block", "spr2-logic"]
+configs = pytest.mark.parametrize(("stages_per_round", "sbox"), CONFIGS, ids=CONFIG_IDS)
 
-@pytest.mark.parametrize("stages_per_round", [1, 2])
-def test_fips197_appendix_c(stages_per_round):
-    dut = AESPipeline(stages_per_round=stages_per_round)
+
+@configs
+def test_fips197_appendix_c(stages_per_round, sbox):
+    dut = AESPipeline(stages_per_round=stages_per_round, sbox=sbox)
     inputs = [
         pipeline_input(FIPS_C1_KEY, FIPS_PLAINTEXT, aes256=False),
         pipeline_input(FIPS_C3_KEY, FIPS_PLAINTEXT, aes256=True),
@@ -136,11 +141,11 @@ def random_inputs(rng, count, user_width):
     return items
 
 
-@pytest.mark.parametrize("stages_per_round", [1, 2])
-def test_back_to_back_latency(stages_per_round):
+@configs
+def test_back_to_back_latency(stages_per_round, sbox):
     """Unstalled: one block per cycle, key and size changing every cycle, exact latency."""
-    rng = random.Random(100 + stages_per_round)
-    dut = AESPipeline(stages_per_round=stages_per_round, user_width=8)
+    rng = random.Random(100 + stages_per_round + (sbox == "logic"))
+    dut = AESPipeline(stages_per_round=stages_per_round, user_width=8, sbox=sbox)
     assert dut.LATENCY == 1 + 14 * stages_per_round
     items = random_inputs(rng, 48, user_width=8)
     accepted, outputs = run_stream(dut, [i for i, _ in items], rng=rng)
@@ -150,11 +155,11 @@ def test_back_to_back_latency(stages_per_round):
     assert [p.user for p, _ in outputs] == [i["user"] for i, _ in items]
 
 
-@pytest.mark.parametrize("stages_per_round", [1, 2])
-def test_random_idle_and_backpressure(stages_per_round):
+@configs
+def test_random_idle_and_backpressure(stages_per_round, sbox):
     """Idle input cycles and o.ready toggling: order, sideband, no loss or duplication."""
-    rng = random.Random(200 + stages_per_round)
-    dut = AESPipeline(stages_per_round=stages_per_round, user_width=7)
+    rng = random.Random(200 + stages_per_round + (sbox == "logic"))
+    dut = AESPipeline(stages_per_round=stages_per_round, user_width=7, sbox=sbox)
     items = random_inputs(rng, 80, user_width=7)
     accepted, outputs = run_stream(dut, [i for i, _ in items], rng=rng, idle=0.3, ready=0.6)
     assert len(outputs) == len(items)
@@ -167,13 +172,24 @@ def test_random_idle_and_backpressure(stages_per_round):
 # Elaboration.
 
 
-@pytest.mark.parametrize("stages_per_round", [1, 2])
-def test_converts_to_verilog(stages_per_round):
-    text = verilog.convert(
-        AESPipeline(stages_per_round=stages_per_round, user_width=3), name="aes_pipeline"
-    )
+@configs
+def test_converts_to_verilog(stages_per_round, sbox):
+    dut = AESPipeline(stages_per_round=stages_per_round, user_width=3, sbox=sbox)
+    default = "block" if stages_per_round == 2 else "logic"
+    assert dut.sbox == (sbox or default)
+    text = verilog.convert(dut, name="aes_pipeline")
     assert "module aes_pipeline" in text
-    assert ('rom_style = "block"' in text) == (stages_per_round == 2)
+    assert ('rom_style = "block"' in text) == (dut.sbox == "block")
+    assert ('rom_style = "logic"' in text) == (dut.sbox == "logic")
+
+
+def test_defaults_unchanged():
+    """Existing users (no ``sbox``) keep block RAM with two stages and their latency."""
+    assert AESPipeline().sbox == "block"
+    assert AESPipeline().LATENCY == 29
+    assert AESPipeline(stages_per_round=1).sbox == "logic"
+    assert AESPipeline(stages_per_round=1).LATENCY == 15
+    assert AESPipeline(stages_per_round=2, sbox="logic").LATENCY == 29
 
 
 def test_parameter_validation():
@@ -189,5 +205,11 @@ def test_parameter_validation():
         AESPipeline(user_width=-1)
     with pytest.raises(TypeError, match="user_width"):
         AESPipeline(user_width=1.0)
+    with pytest.raises(ValueError, match="sbox"):
+        AESPipeline(sbox="lut")
+    with pytest.raises(ValueError, match="sbox"):
+        AESPipeline(stages_per_round=1, sbox="block")  # block RAM reads are registered
+    with pytest.raises(TypeError, match="sbox"):
+        AESPipeline(sbox=True)
     with pytest.raises(TypeError):
         AESPipeline(2)  # keyword-only
