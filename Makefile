@@ -76,7 +76,7 @@ distclean: clean
 	rm -rf $(VENV) *.egg-info
 
 # Core benchmark (Verilator) and FPGA estimates (yowasp, ECP5-85F); not part of `make test`.
-.PHONY: bench bench-cores synth-cores
+.PHONY: bench bench-cores synth-cores synth-engine board
 # Engine throughput on Verilator: build/bench/engine.json (+ engine.png).
 bench: setup
 	$(PY) -m sim.bench_engine
@@ -87,3 +87,13 @@ bench-cores: setup
 synth-cores: setup
 	$(PY) -m pip install --quiet -e '.[synth]'
 	$(PY) -m sim.synth
+
+# The whole engine on ECP5-85F (yosys + nextpnr): build/synth/engine.json. Slow (tens of minutes).
+synth-engine: setup
+	$(PY) -m pip install --quiet -e '.[synth]'
+	$(PY) -m sim.synth_engine synth
+
+# The engine as a ULX3S-85F bitstream through amaranth-boards, as far as the open tools go.
+board: setup
+	$(PY) -m pip install --quiet -e '.[synth]'
+	$(PY) -m sim.synth_engine board

@@ -13,6 +13,8 @@ from amaranth.hdl import Cat, Module, Mux, Signal
 from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
 
+from .aes_gcm import DATA_LAYOUT as GCM_DATA_LAYOUT
+from .aes_gcm import cmd_layout as gcm_cmd_layout
 from .key_table import entry_layout
 from .pn_decode import PacketNumberDecoder
 
@@ -47,24 +49,8 @@ def descriptor_layout(entries: int) -> data.StructLayout:
     )
 
 
-COMPLETION_LAYOUT = data.StructLayout({"status": 3, "datagrams": 8, "bypass": 1})
+COMPLETION_LAYOUT = data.StructLayout({"status": 3, "datagrams": 16, "bypass": 1})
 
-
-def gcm_cmd_layout(ghash_lanes: int) -> data.StructLayout:
-    """The AESGCM ``cmd`` payload (docs/hdl-interfaces.md)."""
-    return data.StructLayout(
-        {
-            "key": 256,
-            "aes256": 1,
-            "iv": 96,
-            "h_powers": data.ArrayLayout(128, ghash_lanes),
-            "aad_len": 16,
-            "pt_len": 16,
-        }
-    )
-
-
-GCM_DATA_LAYOUT = data.StructLayout({"data": 128, "last": 1})
 
 #: One datagram for the assembler. ``header`` holds the first ``hdr_len`` bytes of the
 #: segment (unprotected); ``dgram_len`` is the datagram's size on the wire.
@@ -146,7 +132,7 @@ class GSOSegmenter(wiring.Component):
         hdr_len = Signal(5)
         first = Signal()
         status = Signal(3)
-        n_dgrams = Signal(8)
+        n_dgrams = Signal(16)
         cmd_done = Signal()
         seg_done = Signal()
 

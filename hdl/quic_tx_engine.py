@@ -50,7 +50,10 @@ class QuicTxEngine(wiring.Component):
     latencies (about 80 cycles with two stages per round). See ``make bench`` for measurements.
 
     Parameters: ``entries`` (key-table size), ``ghash_lanes`` (1, 2, 4), ``stages_per_round``
-    (1, 2), ``n_buffers`` (datagram buffers: 2, 4, 8), ``max_datagram`` (bytes, power of two).
+    (1, 2), ``n_buffers`` (datagram buffers: 2, 4, 8), ``max_datagram`` (bytes, power of two),
+    ``hp_stages_per_round`` (the header-protection AES pipeline's setting, default the same;
+    1 puts its S-boxes in LUTs instead of block RAM: two AES pipelines with block-RAM S-boxes
+    need about 276 DP16KD, more than an ECP5-85F's 208).
     """
 
     #: Segment records between the segmenter and the assembler: at least the number of
@@ -65,6 +68,7 @@ class QuicTxEngine(wiring.Component):
         stages_per_round: int = 2,
         n_buffers: int = 4,
         max_datagram: int = 2048,
+        hp_stages_per_round: int | None = None,
     ):
         # Check everything before building any part: a half-built engine would leave parts
         # that are never elaborated behind.
@@ -77,6 +81,12 @@ class QuicTxEngine(wiring.Component):
             raise ValueError(f"ghash_lanes must be 1, 2 or 4, not {ghash_lanes!r}")
         if stages_per_round not in (1, 2):
             raise ValueError(f"stages_per_round must be 1 or 2, not {stages_per_round!r}")
+        if hp_stages_per_round is None:
+            hp_stages_per_round = stages_per_round
+        if hp_stages_per_round not in (1, 2):
+            raise ValueError(
+                f"hp_stages_per_round must be 1 or 2 (or None), not {hp_stages_per_round!r}"
+            )
         if n_buffers not in (2, 4, 8):
             raise ValueError(f"n_buffers must be 2, 4 or 8, not {n_buffers!r}")
         if not 64 <= max_datagram <= 65535 or max_datagram & (max_datagram - 1):
@@ -89,6 +99,7 @@ class QuicTxEngine(wiring.Component):
             stages_per_round=stages_per_round,
             n_buffers=n_buffers,
             max_datagram=max_datagram,
+            hp_stages_per_round=hp_stages_per_round,
         )
         # Build the parts now so bad parameters fail at construction, with their messages.
         self._key_table = KeyTable(entries=entries, ghash_lanes=ghash_lanes)
@@ -98,7 +109,7 @@ class QuicTxEngine(wiring.Component):
         self._assembler = DatagramAssembler(n_buffers=n_buffers, max_datagram=max_datagram)
         self._gcm = AESGCM(stages_per_round=stages_per_round, ghash_lanes=ghash_lanes)
         self._hp = HeaderProtectionMask(
-            stages_per_round=stages_per_round, user_width=self._assembler.buf_bits
+            stages_per_round=hp_stages_per_round, user_width=self._assembler.buf_bits
         )
         super().__init__(
             {

@@ -132,6 +132,12 @@ def main(argv: list[str] | None = None) -> int:
     report_file.write_text(text)
     print(text, end="")
     print(f"report: {report_file}\nmodel result: {model_out}\nengine result: {out}")
+    if args.waves:
+        dumps = sorted(BUILD.glob(f"{args.sim}/*_waves/*.[fv][sc][td]"))
+        for dump in dumps:
+            print(f"waveform: {dump}")
+        if not dumps:
+            print(f"waveform: none found under {BUILD / args.sim}")
     return 1 if mismatches else 0
 
 

