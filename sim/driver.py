@@ -127,14 +127,42 @@ class OffloadSocket(QuicTxSocket):
         self.state = state
         self.flows = OffloadFlowTable(abi, state)
         self._segments: list[PendingSegment] = []
+        self._phase_error: str | None = None  # a key-phase mismatch the engine will report
+        self._posted = False
 
     def _hw(self, flow: Flow) -> bool:
         return self.abi == "v4" and self.state.index(flow) is not None
 
+    # The kernel checks the key phase before gso, resource limits and segment lengths. The
+    # engine checks it too, and it is the engine's verdict the driver reports whenever the
+    # send reaches the engine; when a later software check would stop the send first (or the
+    # send falls back to software), the driver reports the key-phase error itself, so the
+    # errno and the counters are the kernel's in every order of failures.
+
+    def sendmsg(self, buffers, ancdata=(), flags: int = 0, address=None) -> int:
+        self._phase_error = None
+        self._posted = False
+        ret = super().sendmsg(buffers, ancdata, flags, address)
+        if self._phase_error is not None and not self._posted:
+            self._fail_phase()  # e.g. gso < 16: the kernel fails on the key phase first
+        return ret
+
     def _check_key_phase(self, flow: Flow, hdr: bytes) -> None:
         if not self._hw(flow):
-            super()._check_key_phase(flow, hdr)
-        # else: the engine compares the first packet's key phase with the table entry
+            return super()._check_key_phase(flow, hdr)
+        if ((hdr[0] >> 2) & 1) != flow.key_gen:
+            self._phase_error = (
+                f"key phase {(hdr[0] >> 2) & 1} != conn_payload_key_gen {flow.key_gen}"
+            )
+
+    def _fail_phase(self):
+        detail, self._phase_error = self._phase_error, None
+        super()._fail(errno.EINVAL, detail)
+
+    def _fail(self, err: int, detail: str):
+        if self._phase_error is not None:
+            self._fail_phase()
+        super()._fail(err, detail)
 
     def _protect(self, flow, seg, k, dcid_len, next_pkt_num):
         if not self._hw(flow):
@@ -153,6 +181,16 @@ class OffloadSocket(QuicTxSocket):
         params = self.state.params
         if datagrams and all(isinstance(d, PendingSegment) for d in datagrams):
             first = datagrams[0]
+            if len(first.data) + QUIC_TAG > params.max_datagram:
+                # Larger than the engine's datagram buffers: software, as for other ciphers.
+                if self._phase_error is not None:
+                    self._fail_phase()
+                self.state.fallback_sends += 1
+                out = [
+                    QuicTxSocket._protect(self, d.flow, d.data, k, d.dcid_len, d.next_pkt_num)
+                    for k, d in enumerate(datagrams)
+                ]
+                return super()._deliver(out, dst, bypass, index)
             data = b"".join(d.data for d in datagrams)
             gso = len(first.data) + QUIC_TAG if len(datagrams) > 1 else 0
             job = SendJob(
@@ -169,6 +207,7 @@ class OffloadSocket(QuicTxSocket):
         return super()._deliver(datagrams, dst, bypass, index)
 
     def _post(self, job: SendJob, dst, index) -> None:
+        self._posted = True
         pending = PendingSend(job, self.counters)
         self.state.pending.append(pending)
         self.state.ops.append(job)
