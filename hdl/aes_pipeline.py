@@ -57,13 +57,13 @@ class AESPipeline(wiring.Component):
     - ``o``: stream of ``{block: 128, user: user_width}``, ``block = AES-Enc(key, block)``;
       ``user`` is passed through untouched with its block.
 
-    Parameters (keyword-only): ``stages_per_round`` (1 or 2, default 2), ``user_width``
+    Parameters (keyword-only): ``stages_per_round`` (1, 2 or 3, default 2), ``user_width``
     (sideband bits, default 0), ``sbox`` (``"block"``, ``"logic"`` or ``None``: where the
-    S-boxes live, see below; ``None`` means ``"block"`` with two stages per round, ``"logic"``
-    with one, the only choice there).
+    S-boxes live, see below; ``None`` means ``"block"`` with two or three stages per round,
+    ``"logic"`` with one, the only choice there).
 
-    **Latency** ``LATENCY = 1 + 14 * stages_per_round`` cycles (15 for one stage per round,
-    29 for two, whichever ``sbox``), the same for both key sizes. **Throughput** one block per
+    **Latency** ``LATENCY = 1 + 14 * stages_per_round`` cycles (15, 29 or 43, whichever
+    ``sbox``), the same for both key sizes. **Throughput** one block per
     cycle, any mix of keys and key sizes, order preserved. The pipeline stalls as a whole:
     ``en = ~o.valid | o.ready``, ``i.ready = en``.
 
@@ -98,6 +98,8 @@ class AESPipeline(wiring.Component):
         front of the stage-B logic.
       - ``sbox="logic"``: combinational LUT ROMs (``rom_style="logic"``) feeding a fabric
         register, so stage B starts from flip-flops. The fast option, for many more LUTs.
+    - ``stages_per_round=3``: as 2 with one more register, stage A2, between the S-box output
+      and stage B (meant for ``sbox="block"``: the block RAM then drives only a flip-flop).
     - ``stages_per_round=1``: combinational S-box reads (``sbox="logic"``, the only choice) and
       the whole round in one stage: half the latency, lower Fmax.
     - Every ROM has at most two read ports (yosys heap limit; a block RAM has two): rounds
@@ -108,16 +110,18 @@ class AESPipeline(wiring.Component):
     """
 
     def __init__(self, *, stages_per_round=2, user_width=0, sbox=None):
-        _check_int("stages_per_round", stages_per_round, allowed=(1, 2))
+        _check_int("stages_per_round", stages_per_round, allowed=(1, 2, 3))
         _check_int("user_width", user_width, minimum=0)
         if sbox is None:
-            sbox = "block" if stages_per_round == 2 else "logic"
+            sbox = "logic" if stages_per_round == 1 else "block"
         if not isinstance(sbox, str):
             raise TypeError(f"sbox must be 'block', 'logic' or None, not {sbox!r}")
         if sbox not in ("block", "logic"):
             raise ValueError(f"sbox must be 'block', 'logic' or None, not {sbox!r}")
         if sbox == "block" and stages_per_round == 1:
-            raise ValueError("sbox='block' needs stages_per_round=2 (block RAM reads are clocked)")
+            raise ValueError(
+                "sbox='block' needs stages_per_round >= 2 (block RAM reads are clocked)"
+            )
         self.stages_per_round = stages_per_round
         self.sbox = sbox
         self.user_width = user_width
@@ -213,7 +217,7 @@ class AESPipeline(wiring.Component):
                     m.d.comb += port.en.eq(en)
                 subs.append(port.data)
 
-        if spr == 2:
+        if spr >= 2:
             # Stage A: S-box results registered (block RAM: the ROM's own output register;
             # logic: a fabric register after the LUT ROM); delay the rest to match.
             stage = f"r{r}a"
@@ -225,6 +229,19 @@ class AESPipeline(wiring.Component):
             q = register(stage, q, "q")
             st = {
                 "state": register(stage, bypass_state, "s"),
+                "user": register(stage, st["user"], "user"),
+                "valid": register(stage, st["valid"], "valid"),
+            }
+        if spr == 3:
+            # Stage A2: a fabric register behind the S-box output, so that stage B starts from
+            # flip-flops even when the S-boxes are block RAM.
+            stage = f"r{r}a2"
+            subs = register(stage, subs, "sub")
+            aes256 = register(stage, aes256, "aes256")
+            pp = register(stage, pp, "pp")
+            q = register(stage, q, "q")
+            st = {
+                "state": register(stage, st["state"], "s"),
                 "user": register(stage, st["user"], "user"),
                 "valid": register(stage, st["valid"], "valid"),
             }
@@ -263,7 +280,7 @@ class AESPipeline(wiring.Component):
             final = sr if r == ROUNDS else mixed
             state = [Mux(aes256, final[j] ^ rk[j], st["state"][j]) for j in range(16)]
 
-        stage = f"r{r}b" if spr == 2 else f"r{r}"
+        stage = f"r{r}b" if spr >= 2 else f"r{r}"
         return {
             "state": register(stage, state, "s"),
             "p": register(stage, rk if r + 1 < ROUNDS else None, "p"),

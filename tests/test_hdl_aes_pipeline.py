@@ -110,8 +110,8 @@ def test_field_and_rcon_match_fips197():
 # Known answers through the hardware.
 
 # (stages_per_round, sbox): the default of each stage count, and LUT S-boxes with two stages.
-CONFIGS = [(1, None), (2, None), (2, "logic")]
-CONFIG_IDS = ["spr1", "spr2-block", "spr2-logic"]
+CONFIGS = [(1, None), (2, None), (2, "logic"), (3, None)]
+CONFIG_IDS = ["spr1", "spr2-block", "spr2-logic", "spr3-block"]
 configs = pytest.mark.parametrize(("stages_per_round", "sbox"), CONFIGS, ids=CONFIG_IDS)
 
 
@@ -144,7 +144,7 @@ def random_inputs(rng, count, user_width):
 @configs
 def test_back_to_back_latency(stages_per_round, sbox):
     """Unstalled: one block per cycle, key and size changing every cycle, exact latency."""
-    rng = random.Random(100 + stages_per_round + (sbox == "logic"))
+    rng = random.Random(100 + stages_per_round + 10 * (sbox == "logic"))
     dut = AESPipeline(stages_per_round=stages_per_round, user_width=8, sbox=sbox)
     assert dut.LATENCY == 1 + 14 * stages_per_round
     items = random_inputs(rng, 48, user_width=8)
@@ -158,7 +158,7 @@ def test_back_to_back_latency(stages_per_round, sbox):
 @configs
 def test_random_idle_and_backpressure(stages_per_round, sbox):
     """Idle input cycles and o.ready toggling: order, sideband, no loss or duplication."""
-    rng = random.Random(200 + stages_per_round + (sbox == "logic"))
+    rng = random.Random(200 + stages_per_round + 10 * (sbox == "logic"))
     dut = AESPipeline(stages_per_round=stages_per_round, user_width=7, sbox=sbox)
     items = random_inputs(rng, 80, user_width=7)
     accepted, outputs = run_stream(dut, [i for i, _ in items], rng=rng, idle=0.3, ready=0.6)
@@ -175,7 +175,7 @@ def test_random_idle_and_backpressure(stages_per_round, sbox):
 @configs
 def test_converts_to_verilog(stages_per_round, sbox):
     dut = AESPipeline(stages_per_round=stages_per_round, user_width=3, sbox=sbox)
-    default = "block" if stages_per_round == 2 else "logic"
+    default = "logic" if stages_per_round == 1 else "block"
     assert dut.sbox == (sbox or default)
     text = verilog.convert(dut, name="aes_pipeline")
     assert "module aes_pipeline" in text
@@ -190,11 +190,13 @@ def test_defaults_unchanged():
     assert AESPipeline(stages_per_round=1).sbox == "logic"
     assert AESPipeline(stages_per_round=1).LATENCY == 15
     assert AESPipeline(stages_per_round=2, sbox="logic").LATENCY == 29
+    assert AESPipeline(stages_per_round=3).sbox == "block"
+    assert AESPipeline(stages_per_round=3).LATENCY == 43
 
 
 def test_parameter_validation():
     with pytest.raises(ValueError, match="stages_per_round"):
-        AESPipeline(stages_per_round=3)
+        AESPipeline(stages_per_round=4)
     with pytest.raises(ValueError, match="stages_per_round"):
         AESPipeline(stages_per_round=0)
     with pytest.raises(TypeError, match="stages_per_round"):
