@@ -61,12 +61,13 @@ def test_aes_pipeline(sim, testcase):
 
 
 @pytest.mark.parametrize("sim", [ICARUS])
-def test_aes_pipeline_one_stage_per_round(sim):
-    """The 1-stage-per-round variant (LUT S-boxes), with idles and backpressure."""
+@pytest.mark.parametrize("stages_per_round", [1, 3])
+def test_aes_pipeline_other_stage_counts(sim, stages_per_round):
+    """1 stage per round (LUT S-boxes) and 3 (registered block-RAM output), both tests."""
     run_cocotb(
         sim,
-        aes_pipeline(1),
-        "aes_pipeline_spr1",
+        aes_pipeline(stages_per_round),
+        f"aes_pipeline_spr{stages_per_round}",
         "sim.tb_aes_pipeline",
         extra_env={"TB_BLOCKS": LOAD[sim]["aes_blocks"]},
     )
