@@ -136,7 +136,7 @@ class DatagramAssembler(wiring.Component):
         with m.If(self.hp_req.ready):
             m.d.sync += hp_valid.eq(0)
         can_issue = ~hp_issued & ~info.bypass & ~hp_valid
-        in_done = Signal()  # the writer is in DONE (which issues the request itself)
+        in_done = Signal()  # the writer is finishing a datagram (FLUSH issues the request itself)
 
         def issue():
             m.d.sync += [

@@ -21,7 +21,7 @@ import os
 import sys
 import time
 
-from amaranth.hdl import Module
+from amaranth.hdl import Elaboratable, Module
 from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
 
@@ -76,7 +76,7 @@ def engine_factory():
     return functools.partial(EngineStreams, **ENGINE_PARAMS)
 
 
-class BoardTop:
+class BoardTop(Elaboratable):
     """ULX3S top: the harnessed engine, its output on LED 0."""
 
     def elaborate(self, platform):
