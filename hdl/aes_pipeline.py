@@ -4,7 +4,13 @@ from amaranth.hdl import Cat, Module, Mux, Signal
 from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
 
-from .aes_sbox import RCON, hdl_xtime, sbox_memory
+from .aes_sbox import (
+    RCON,
+    hdl_sbox_composite_in,
+    hdl_sbox_composite_out,
+    hdl_xtime,
+    sbox_memory,
+)
 
 __all__ = ["AESPipeline"]
 
@@ -115,9 +121,9 @@ class AESPipeline(wiring.Component):
         if sbox is None:
             sbox = "logic" if stages_per_round == 1 else "block"
         if not isinstance(sbox, str):
-            raise TypeError(f"sbox must be 'block', 'logic' or None, not {sbox!r}")
-        if sbox not in ("block", "logic"):
-            raise ValueError(f"sbox must be 'block', 'logic' or None, not {sbox!r}")
+            raise TypeError(f"sbox must be 'block', 'logic', 'composite' or None, not {sbox!r}")
+        if sbox not in ("block", "logic", "composite"):
+            raise ValueError(f"sbox must be 'block', 'logic', 'composite' or None, not {sbox!r}")
         if sbox == "block" and stages_per_round == 1:
             raise ValueError(
                 "sbox='block' needs stages_per_round >= 2 (block RAM reads are clocked)"
@@ -180,6 +186,7 @@ class AESPipeline(wiring.Component):
     def _round(self, m, r, st, en, register):
         spr = self.stages_per_round
         block_ram = self.sbox == "block"
+        composite = self.sbox == "composite"
         aes256 = st["aes256"]
         p, q = st["p"], st["q"]
         key_step = r < ROUNDS  # round 14 uses q as is; nothing needs a key after it
@@ -207,7 +214,15 @@ class AESPipeline(wiring.Component):
         else:
             pp = None
         subs = []
-        for n in range(0, len(addrs), 2):
+        if composite:
+            # Tower-field S-boxes in logic; with three stages the cut between their halves is
+            # the stage-A register, with fewer they are whole.
+            subs = [hdl_sbox_composite_in(a) for a in addrs]
+            if spr != 3:
+                mids = [Signal(12, name=f"r{r}_mid{n}") for n in range(len(subs))]
+                m.d.comb += [mid.eq(v) for mid, v in zip(mids, subs, strict=True)]
+                subs = [hdl_sbox_composite_out(v) for v in mids]
+        for n in range(0, len(addrs) if not composite else 0, 2):
             rom = sbox_memory(block_ram=block_ram)
             m.submodules[f"r{r}_sbox{n // 2}"] = rom
             for a in addrs[n : n + 2]:
@@ -222,7 +237,7 @@ class AESPipeline(wiring.Component):
             # logic: a fabric register after the LUT ROM); delay the rest to match.
             stage = f"r{r}a"
             if not block_ram:
-                subs = register(stage, subs, "sub")
+                subs = register(stage, subs, "mid" if composite and spr == 3 else "sub")
             bypass_state = st["state"] if not has_128 else None  # AES-128 rides through 11..14
             aes256 = register(stage, aes256, "aes256")
             pp = register(stage, pp, "pp")
@@ -236,6 +251,8 @@ class AESPipeline(wiring.Component):
             # Stage A2: a fabric register behind the S-box output, so that stage B starts from
             # flip-flops even when the S-boxes are block RAM.
             stage = f"r{r}a2"
+            if composite:
+                subs = [hdl_sbox_composite_out(v) for v in subs]
             subs = register(stage, subs, "sub")
             aes256 = register(stage, aes256, "aes256")
             pp = register(stage, pp, "pp")

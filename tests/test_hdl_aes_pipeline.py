@@ -10,11 +10,20 @@ import random
 
 import pytest
 from amaranth.back import verilog
+from amaranth.hdl import Module, Signal
 from amaranth.sim import Simulator
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 from hdl.aes_pipeline import AESPipeline
-from hdl.aes_sbox import RCON, SBOX, gf_mul, xtime
+from hdl.aes_sbox import (
+    RCON,
+    SBOX,
+    gf_mul,
+    hdl_sbox_composite_in,
+    hdl_sbox_composite_out,
+    sbox_composite,
+    xtime,
+)
 from hdl.packing import pack_bytes, unpack_bytes
 
 # FIPS-197 Appendix C: plaintext shared by C.1 (AES-128) and C.3 (AES-256).
@@ -99,6 +108,25 @@ def test_sbox_matches_fips197_examples():
     assert sorted(SBOX) == list(range(256))
 
 
+def test_composite_sbox_hardware_matches_table():
+    """The tower-field S-box halves, chained combinationally, give SBOX for all 256 inputs."""
+    x, y = Signal(8), Signal(8)
+    m = Module()
+    m.d.comb += y.eq(hdl_sbox_composite_out(hdl_sbox_composite_in(x)))
+    got = []
+
+    async def tb(ctx):
+        for v in range(256):
+            ctx.set(x, v)
+            got.append(ctx.get(y))
+
+    sim = Simulator(m)
+    sim.add_testbench(tb)
+    sim.run()
+    assert got == list(SBOX)
+    assert [sbox_composite(v) for v in range(256)] == list(SBOX)
+
+
 def test_field_and_rcon_match_fips197():
     assert gf_mul(0x57, 0x83) == 0xC1  # §4.2
     assert gf_mul(0x57, 0x13) == 0xFE  # §4.2.1
@@ -115,7 +143,11 @@ CONFIG_IDS = ["spr1", "spr2-block", "spr2-logic", "spr3-block"]
 configs = pytest.mark.parametrize(("stages_per_round", "sbox"), CONFIGS, ids=CONFIG_IDS)
 
 
-@configs
+@pytest.mark.parametrize(
+    ("stages_per_round", "sbox"),
+    [*CONFIGS, (1, "composite"), (2, "composite"), (3, "composite"), (3, "logic")],
+    ids=[*CONFIG_IDS, "spr1-composite", "spr2-composite", "spr3-composite", "spr3-logic"],
+)
 def test_fips197_appendix_c(stages_per_round, sbox):
     dut = AESPipeline(stages_per_round=stages_per_round, sbox=sbox)
     inputs = [
@@ -181,6 +213,7 @@ def test_converts_to_verilog(stages_per_round, sbox):
     assert "module aes_pipeline" in text
     assert ('rom_style = "block"' in text) == (dut.sbox == "block")
     assert ('rom_style = "logic"' in text) == (dut.sbox == "logic")
+    assert ("rom_style" in text) == (dut.sbox != "composite")
 
 
 def test_defaults_unchanged():
@@ -209,6 +242,8 @@ def test_parameter_validation():
         AESPipeline(user_width=1.0)
     with pytest.raises(ValueError, match="sbox"):
         AESPipeline(sbox="lut")
+    with pytest.raises(ValueError, match="sbox"):
+        AESPipeline(sbox="Logic")
     with pytest.raises(ValueError, match="sbox"):
         AESPipeline(stages_per_round=1, sbox="block")  # block RAM reads are registered
     with pytest.raises(TypeError, match="sbox"):
