@@ -41,7 +41,7 @@ class DatagramAssembler(wiring.Component):
     Memory: ``n_buffers * max_datagram`` bytes.
     """
 
-    def __init__(self, *, n_buffers: int = 4, max_datagram: int = 2048, hp_user_width=None):
+    def __init__(self, *, n_buffers: int = 4, max_datagram: int = 2048):
         if n_buffers not in (2, 4, 8):
             raise ValueError(f"n_buffers must be 2, 4 or 8, not {n_buffers!r}")
         if not isinstance(max_datagram, int) or isinstance(max_datagram, bool):

@@ -10,7 +10,7 @@ datagram assembler, which finishes the packet.
 import enum
 
 from amaranth.hdl import Cat, Module, Mux, Signal
-from amaranth.lib import data, stream, wiring
+from amaranth.lib import data, fifo, stream, wiring
 from amaranth.lib.wiring import In, Out
 
 from .aes_gcm import DATA_LAYOUT as GCM_DATA_LAYOUT
@@ -80,10 +80,12 @@ class GSOSegmenter(wiring.Component):
     the datagram assembler) and ``cpl`` (one completion per descriptor, after its last byte).
 
     Throughput: a segment of ``A`` header beats (1 or 2) and ``P`` payload beats takes
-    ``2A + P + 2`` cycles here (header capture, command, AAD, payload, segment end); the AES-GCM
-    core needs ``max(A, 1) + P`` slots, so the segmenter adds about ``A + 2`` cycles per packet
-    over the floor. Latency from the descriptor to the first GCM command: 3 cycles plus the
-    time for the header bytes to arrive.
+    ``2A + P + 1`` cycles here (header capture, command, AAD beats, payload beats; the segment
+    ends with its last beat), plus 2 per send (descriptor, table read); completions leave
+    through a 4-entry FIFO. AES-GCM needs ``A + P + 1`` cycles a packet, so the segmenter adds
+    about ``A + 2`` cycles per single-packet send and ``A`` per further GSO segment
+    (``make bench``: a 1,200-byte datagram in 79 cycles against a floor of 76). Latency from the
+    descriptor to the first GCM command: 3 cycles plus the time for the header to arrive.
 
     Checks done here (the rest are the driver's, like the kernel's socket-level checks): table
     entry valid, key phase of the *first* packet, segment long enough for its header and the
@@ -183,10 +185,46 @@ class GSOSegmenter(wiring.Component):
             self.seg.payload.hp_key.eq(entry.hp_key),
             self.seg.payload.aes256.eq(entry.aes256),
             self.seg.payload.pt_len.eq(seg_len - hdr_len),
-            self.cpl.payload.status.eq(status),
-            self.cpl.payload.datagrams.eq(n_dgrams),
-            self.cpl.payload.bypass.eq(desc.bypass),
         ]
+
+        # Completions leave through a small FIFO, so the next send starts without waiting
+        # for the completion to be taken.
+        m.submodules.cpl_fifo = cpl_fifo = fifo.SyncFIFOBuffered(
+            width=COMPLETION_LAYOUT.size, depth=4
+        )
+        cpl_data = Signal(COMPLETION_LAYOUT)
+        m.d.comb += [
+            cpl_fifo.w_data.eq(cpl_data),
+            cpl_data.status.eq(status),
+            cpl_data.bypass.eq(desc.bypass),
+            self.cpl.valid.eq(cpl_fifo.r_rdy),
+            self.cpl.payload.eq(cpl_fifo.r_data),
+            cpl_fifo.r_en.eq(self.cpl.ready),
+        ]
+
+        def finish_send(datagrams):
+            m.d.comb += cpl_data.datagrams.eq(datagrams)
+            with m.If(cpl_fifo.w_rdy):
+                m.d.comb += cpl_fifo.w_en.eq(1)
+                m.next = "IDLE"
+            with m.Else():
+                m.d.sync += n_dgrams.eq(datagrams)
+                m.next = "CPL"
+
+        def end_segment():
+            """The segment's last byte is consumed this cycle: on to the next segment, or
+            complete the send."""
+            m.d.sync += [
+                remaining.eq(remaining - seg_len),
+                n_dgrams.eq(n_dgrams + 1),
+                first.eq(0),
+            ]
+            with m.If(remaining == seg_len):
+                finish_send(n_dgrams + 1)
+            with m.Elif(desc.bypass):
+                m.next = "BYP_SEG"
+            with m.Else():
+                m.next = "HDR1"
 
         with m.FSM():
             with m.State("IDLE"):
@@ -274,7 +312,7 @@ class GSOSegmenter(wiring.Component):
                     with m.Elif(left != 0):
                         m.next = "PAY"
                     with m.Else():
-                        m.next = "SEGEND"
+                        end_segment()
             with m.State("AAD2"):
                 m.d.comb += [
                     self.gcm_data.valid.eq(1),
@@ -285,7 +323,7 @@ class GSOSegmenter(wiring.Component):
                     with m.If(left != 0):
                         m.next = "PAY"
                     with m.Else():
-                        m.next = "SEGEND"
+                        end_segment()
             with m.State("PAY"):
                 n = min16(left)
                 m.d.comb += [
@@ -297,19 +335,7 @@ class GSOSegmenter(wiring.Component):
                     m.d.comb += self.pop.eq(n)
                     m.d.sync += left.eq(left - n)
                     with m.If(left <= 16):
-                        m.next = "SEGEND"
-            with m.State("SEGEND"):
-                m.d.sync += [
-                    remaining.eq(remaining - seg_len),
-                    n_dgrams.eq(n_dgrams + 1),
-                    first.eq(0),
-                ]
-                with m.If(remaining == seg_len):
-                    m.next = "CPL"
-                with m.Elif(desc.bypass):
-                    m.next = "BYP_SEG"
-                with m.Else():
-                    m.next = "HDR1"
+                        end_segment()
             with m.State("BYP_SEG"):
                 m.d.comb += [
                     self.seg.valid.eq(1),
@@ -331,16 +357,14 @@ class GSOSegmenter(wiring.Component):
                     m.d.comb += self.pop.eq(n)
                     m.d.sync += left.eq(left - n)
                     with m.If(left <= 16):
-                        m.next = "SEGEND"
+                        end_segment()
             with m.State("DROP"):
                 avail = Mux(self.level < 16, self.level, 16)
                 n = Mux(remaining < avail, remaining, avail)
                 m.d.comb += self.pop.eq(n)
                 m.d.sync += remaining.eq(remaining - n)
                 with m.If(remaining == n):
-                    m.next = "CPL"
-            with m.State("CPL"):
-                m.d.comb += self.cpl.valid.eq(1)
-                with m.If(self.cpl.ready):
-                    m.next = "IDLE"
+                    finish_send(n_dgrams)
+            with m.State("CPL"):  # only when the completion FIFO was full
+                finish_send(n_dgrams)
         return m
