@@ -33,7 +33,7 @@ ENGINE_PARAMS = dict(
     entries=256,
     ghash_lanes=4,
     stages_per_round=2,
-    n_buffers=4,
+    n_buffers=8,
     max_datagram=2048,
     hp_stages_per_round=1,
 )
