@@ -116,9 +116,10 @@ class AESPipeline(wiring.Component):
 
       - ``stages_per_round=2`` block: 7,488 / 9,184 / 138 / 94.8 MHz (EBR clock-to-out 4.26 ns +
         MixColumns/AddRoundKey).
-      - ``stages_per_round=3`` block: 8,727 / 15,273 / 138 / 144.1 MHz (critical: EBR
-        clock-to-out 4.26 ns + 2.7 ns routing to the stage-A2 flip-flop; yosys does not use
-        the DP16KD output register).
+      - ``stages_per_round=3`` block: 8,727 / 15,273 / 138 / 144.1 MHz (seed 2: 135.5; both
+        critical paths: EBR clock-to-out 4.26 ns + 2.7-3.1 ns routing to the stage-A2
+        flip-flop, which nextpnr places far from the EBR; yosys does not use the DP16KD output
+        register).
       - ``stages_per_round=3`` composite: 29,812 / 18,585 / 0 / 108.3 MHz (critical: the
         harness's ``o.ready`` -> ``en`` -> ``i.ready`` path; the core's own worst paths are
         ~2.5 ns over 5 ns).
