@@ -30,11 +30,12 @@ class HeaderProtectionMask(wiring.Component):
     is for a dedicated header-protection path.
     """
 
-    def __init__(self, *, stages_per_round=2, user_width=0):
+    def __init__(self, *, stages_per_round=2, user_width=0, sbox=None):
         # Validate before building the inner pipeline, so a bad call leaves no unused component.
-        _check_int("stages_per_round", stages_per_round, allowed=(1, 2))
+        _check_int("stages_per_round", stages_per_round, allowed=(1, 2, 3))
         _check_int("user_width", user_width, minimum=0)
-        self._aes = AESPipeline(stages_per_round=stages_per_round, user_width=user_width)
+        # ``sbox``: the AESPipeline's S-box implementation (it validates the value).
+        self._aes = AESPipeline(stages_per_round=stages_per_round, user_width=user_width, sbox=sbox)
         self.stages_per_round = stages_per_round
         self.user_width = user_width
         self.LATENCY = self._aes.LATENCY

@@ -51,9 +51,10 @@ class QuicTxEngine(wiring.Component):
 
     Parameters: ``entries`` (key-table size), ``ghash_lanes`` (1, 2, 4), ``stages_per_round``
     (1, 2), ``n_buffers`` (datagram buffers: 2, 4, 8), ``max_datagram`` (bytes, power of two),
-    ``hp_stages_per_round`` (the header-protection AES pipeline's setting, default the same;
-    1 puts its S-boxes in LUTs instead of block RAM: two AES pipelines with block-RAM S-boxes
-    need about 276 DP16KD, more than an ECP5-85F's 208).
+    ``hp_stages_per_round`` and ``hp_sbox`` (the header-protection AES pipeline's settings,
+    default the same as the payload pipeline's: two AES pipelines with block-RAM S-boxes need
+    about 276 DP16KD, more than an ECP5-85F's 208, so an FPGA build puts the HP S-boxes in
+    logic, e.g. ``hp_sbox="composite"``).
     """
 
     #: Segment records between the segmenter and the assembler: at least the number of
@@ -69,6 +70,7 @@ class QuicTxEngine(wiring.Component):
         n_buffers: int = 8,
         max_datagram: int = 2048,
         hp_stages_per_round: int | None = None,
+        hp_sbox: str | None = None,
     ):
         # Check everything before building any part: a half-built engine would leave parts
         # that are never elaborated behind.
@@ -83,10 +85,14 @@ class QuicTxEngine(wiring.Component):
             raise ValueError(f"stages_per_round must be 1 or 2, not {stages_per_round!r}")
         if hp_stages_per_round is None:
             hp_stages_per_round = stages_per_round
-        if hp_stages_per_round not in (1, 2):
+        if hp_stages_per_round not in (1, 2, 3):
             raise ValueError(
-                f"hp_stages_per_round must be 1 or 2 (or None), not {hp_stages_per_round!r}"
+                f"hp_stages_per_round must be 1, 2 or 3 (or None), not {hp_stages_per_round!r}"
             )
+        if hp_sbox not in (None, "block", "logic", "composite"):
+            raise ValueError(f"hp_sbox must be 'block', 'logic' or 'composite', not {hp_sbox!r}")
+        if hp_sbox == "block" and hp_stages_per_round == 1:
+            raise ValueError("hp_sbox='block' needs hp_stages_per_round >= 2")
         if n_buffers not in (2, 4, 8):
             raise ValueError(f"n_buffers must be 2, 4 or 8, not {n_buffers!r}")
         if not 64 <= max_datagram <= 65535 or max_datagram & (max_datagram - 1):
@@ -100,6 +106,7 @@ class QuicTxEngine(wiring.Component):
             n_buffers=n_buffers,
             max_datagram=max_datagram,
             hp_stages_per_round=hp_stages_per_round,
+            hp_sbox=hp_sbox,
         )
         # Build the parts now so bad parameters fail at construction, with their messages.
         self._key_table = KeyTable(entries=entries, ghash_lanes=ghash_lanes)
@@ -109,7 +116,9 @@ class QuicTxEngine(wiring.Component):
         self._assembler = DatagramAssembler(n_buffers=n_buffers, max_datagram=max_datagram)
         self._gcm = AESGCM(stages_per_round=stages_per_round, ghash_lanes=ghash_lanes)
         self._hp = HeaderProtectionMask(
-            stages_per_round=hp_stages_per_round, user_width=self._assembler.buf_bits
+            stages_per_round=hp_stages_per_round,
+            user_width=self._assembler.buf_bits,
+            sbox=hp_sbox,
         )
         super().__init__(
             {

@@ -97,9 +97,10 @@ def mask_input(hp_key: bytes, sample: bytes, aes256: bool, user: int = 0) -> dic
     }
 
 
-@pytest.mark.parametrize("stages_per_round", [1, 2])
-def test_mask_rfc9001_a2(stages_per_round):
-    dut = HeaderProtectionMask(stages_per_round=stages_per_round)
+@pytest.mark.parametrize("stages_per_round, sbox", [(1, None), (2, None), (3, "block")])
+def test_mask_rfc9001_a2(stages_per_round, sbox):
+    """Also the S-box variants an FPGA build of the engine uses for this pipeline."""
+    dut = HeaderProtectionMask(stages_per_round=stages_per_round, sbox=sbox)
     assert dut.LATENCY == 1 + 14 * stages_per_round
     accepted, outputs = run_stream(
         dut, [mask_input(RFC_A2_HP, RFC_A2_SAMPLE, aes256=False)], rng=random.Random(3)
