@@ -118,20 +118,3 @@ class Completion:
     def from_bits(cls, value: int) -> Completion:
         view = COMPLETION_LAYOUT.from_bits(value)
         return cls(Status(int(view.status)), int(view.datagrams), bool(view.bypass))
-
-
-def split_completed(
-    jobs: list[SendJob], completions: list[Completion], datagrams: list[bytes]
-) -> list[tuple[SendJob, Completion, list[bytes]]]:
-    """Give each send its completion and its datagrams (the engine keeps them in order)."""
-    if len(completions) != len(jobs):
-        raise ValueError(f"{len(jobs)} sends but {len(completions)} completions")
-    out, pos = [], 0
-    for job, cpl in zip(jobs, completions, strict=True):
-        out.append((job, cpl, datagrams[pos : pos + cpl.datagrams]))
-        pos += cpl.datagrams
-    if pos != len(datagrams):
-        raise ValueError(
-            f"completions account for {pos} datagrams, the engine sent {len(datagrams)}"
-        )
-    return out
