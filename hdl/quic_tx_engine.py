@@ -93,6 +93,8 @@ class QuicTxEngine(wiring.Component):
             raise ValueError(f"hp_sbox must be 'block', 'logic' or 'composite', not {hp_sbox!r}")
         if hp_sbox == "block" and hp_stages_per_round == 1:
             raise ValueError("hp_sbox='block' needs hp_stages_per_round >= 2")
+        if hp_sbox == "composite" and hp_stages_per_round != 3:
+            raise ValueError("hp_sbox='composite' needs hp_stages_per_round=3")
         if n_buffers not in (2, 4, 8):
             raise ValueError(f"n_buffers must be 2, 4 or 8, not {n_buffers!r}")
         if not 64 <= max_datagram <= 65535 or max_datagram & (max_datagram - 1):
