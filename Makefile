@@ -20,6 +20,9 @@ help:
 	@echo "make verilog  write the engine's Verilog top to $(BUILD)/verilog/"
 	@echo "make test     run the whole test suite (sets everything up first)"
 	@echo "make lint     ruff check + format check"
+	@echo "make model-replay  the trace through the golden model alone"
+	@echo "make bench / bench-cores    engine / AES-GCM core throughput (Verilator) -> build/bench/"
+	@echo "make synth-cores / synth-engine / board   ECP5 estimates with the open tools -> build/synth/"
 	@echo "make clean    remove build/ and caches (make distclean also removes $(VENV))"
 
 # The venv: created and filled from pyproject.toml; redone when pyproject.toml changes.
