@@ -13,6 +13,7 @@ from amaranth.back import verilog
 from amaranth.hdl import Module, Signal
 from amaranth.sim import Simulator
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+from stream_tb import run_stream
 
 from hdl.aes_pipeline import AESPipeline
 from hdl.aes_sbox import (
@@ -37,51 +38,6 @@ FIPS_C3_OUTPUT = bytes.fromhex("8ea2b7ca516745bfeafc49904b496089")
 def aes_ecb(key: bytes, block: bytes) -> bytes:
     enc = Cipher(algorithms.AES(key), modes.ECB()).encryptor()
     return enc.update(block) + enc.finalize()
-
-
-def run_stream(dut, inputs, *, rng, idle=0.0, ready=1.0, max_cycles=5000):
-    """Drive ``inputs`` (payload dicts) into ``dut.i`` and collect ``dut.o``.
-
-    Each cycle an input is offered with probability ``1 - idle`` (and held until accepted, as
-    the stream rules require) and ``o.ready`` is high with probability ``ready``. Also checks
-    that the DUT holds ``o`` stable while it is stalled. Returns ``(accepted, outputs)``:
-    accept cycles, and ``(payload, cycle)`` for each output transfer.
-    """
-    accepted, outputs = [], []
-
-    async def tb(ctx):
-        pending = list(inputs)
-        current = None
-        stalled = None  # the output payload offered but not taken last cycle
-        for cycle in range(max_cycles):
-            if len(outputs) == len(inputs):
-                return
-            if current is None and pending and rng.random() >= idle:
-                current = pending.pop(0)
-            ctx.set(dut.i.valid, current is not None)
-            if current is not None:
-                ctx.set(dut.i.payload, current)
-            take = rng.random() < ready
-            ctx.set(dut.o.ready, take)
-            *_, i_ready, o_valid, o_payload = await ctx.tick().sample(
-                dut.i.ready, dut.o.valid, dut.o.payload
-            )
-            if stalled is not None:
-                assert o_valid, f"cycle {cycle}: o.valid dropped while stalled"
-                assert o_payload.as_value().value == stalled, f"cycle {cycle}: o changed in stall"
-            if current is not None and i_ready:
-                accepted.append(cycle)
-                current = None
-            if o_valid and take:
-                outputs.append((o_payload, cycle))
-            stalled = o_payload.as_value().value if o_valid and not take else None
-        raise AssertionError(f"only {len(outputs)} of {len(inputs)} outputs in {max_cycles} cycles")
-
-    sim = Simulator(dut)
-    sim.add_clock(1e-8)
-    sim.add_testbench(tb)
-    sim.run()
-    return accepted, outputs
 
 
 def pipeline_input(key: bytes, block: bytes, aes256: bool, user: int = 0) -> dict:

@@ -9,8 +9,8 @@ AES-ECB for random masks, and a short-header reference implemented independently
 import random
 
 import pytest
-from amaranth.sim import Simulator
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+from stream_tb import run_stream
 
 from hdl.hp_apply import HeaderProtectionApply
 from hdl.hp_mask import HeaderProtectionMask
@@ -42,47 +42,6 @@ def protect_short_header(header: bytes, dcid_len: int, mask: bytes) -> bytes:
     for i in range(pn_length):
         out[pn_offset + i] ^= mask[1 + i]
     return bytes(out)
-
-
-def run_stream(dut, inputs, *, rng, idle=0.0, ready=1.0, max_cycles=5000):
-    """Drive payload dicts into ``dut.i`` (holding each until accepted) with ``o.ready`` high
-    with probability ``ready``; check ``o`` is held while stalled. Returns the accept cycles
-    and ``(payload, cycle)`` of each output transfer."""
-    accepted, outputs = [], []
-
-    async def tb(ctx):
-        pending = list(inputs)
-        current = None
-        stalled = None
-        for cycle in range(max_cycles):
-            if len(outputs) == len(inputs):
-                return
-            if current is None and pending and rng.random() >= idle:
-                current = pending.pop(0)
-            ctx.set(dut.i.valid, current is not None)
-            if current is not None:
-                ctx.set(dut.i.payload, current)
-            take = rng.random() < ready
-            ctx.set(dut.o.ready, take)
-            *_, i_ready, o_valid, o_payload = await ctx.tick().sample(
-                dut.i.ready, dut.o.valid, dut.o.payload
-            )
-            if stalled is not None:
-                assert o_valid, f"cycle {cycle}: o.valid dropped while stalled"
-                assert o_payload.as_value().value == stalled, f"cycle {cycle}: o changed in stall"
-            if current is not None and i_ready:
-                accepted.append(cycle)
-                current = None
-            if o_valid and take:
-                outputs.append((o_payload, cycle))
-            stalled = o_payload.as_value().value if o_valid and not take else None
-        raise AssertionError(f"only {len(outputs)} of {len(inputs)} outputs in {max_cycles} cycles")
-
-    sim = Simulator(dut)
-    sim.add_clock(1e-8)
-    sim.add_testbench(tb)
-    sim.run()
-    return accepted, outputs
 
 
 # HeaderProtectionMask
