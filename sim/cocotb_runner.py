@@ -522,6 +522,17 @@ async def run_streams(
     return cycle
 
 
+def check_full_rate(source: Source, sink: Sink, latency: int, what: str = "item") -> None:
+    """Unstalled pipeline checks: every item out exactly ``latency`` cycles after it went in,
+    and one item out per cycle."""
+    lat = {o - i for i, o in zip(source.accepted, sink.cycles, strict=True)}
+    assert lat == {latency}, f"latency {sorted(lat)} != {latency}"
+    span = sink.cycles[-1] - sink.cycles[0] + 1
+    assert span == len(sink.cycles), (
+        f"{len(sink.cycles)} {what}s took {span} output cycles (expected one per cycle)"
+    )
+
+
 def log_seed(dut: Any, seed: int, **params: object) -> None:
     """Log the seed (and parameters) so any run can be replayed with ``TB_SEED``."""
     extra = " ".join(f"{k}={v}" for k, v in params.items())
