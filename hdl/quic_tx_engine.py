@@ -25,7 +25,7 @@ from .tx_counters import TxCounters, counters_layout
 SEND_BEAT_LAYOUT = data.StructLayout({"data": 128, "n_bytes": 5, "last": 1})
 
 
-def _connect_fields(m, src, dst):
+def connect_fields(m, src, dst):
     """Drive stream ``dst`` from stream ``src`` member by member (layouts may differ in
     member order but not in names or widths)."""
     m.d.comb += [dst.valid.eq(src.valid), src.ready.eq(dst.ready)]
@@ -157,9 +157,9 @@ class QuicTxEngine(wiring.Component):
             seg.level.eq(inbuf.level),
             inbuf.pop.eq(seg.pop),
         ]
-        _connect_fields(m, seg.gcm_cmd, gcm.cmd)
-        _connect_fields(m, seg.gcm_data, gcm.i)
-        _connect_fields(m, gcm.o, asm.ct)
+        connect_fields(m, seg.gcm_cmd, gcm.cmd)
+        connect_fields(m, seg.gcm_data, gcm.i)
+        connect_fields(m, gcm.o, asm.ct)
         # Segment records wait here while their packets are inside AES-GCM (about 35 cycles),
         # so the segmenter can start the next packets without waiting for the assembler.
         m.submodules.seg_fifo = seg_fifo = fifo.SyncFIFOBuffered(
@@ -174,8 +174,8 @@ class QuicTxEngine(wiring.Component):
             seg_fifo.r_en.eq(asm.seg.ready),
         ]
         wiring.connect(m, seg.raw, asm.raw)
-        _connect_fields(m, asm.hp_req, hp.i)
-        _connect_fields(m, hp.o, asm.hp_resp)
+        connect_fields(m, asm.hp_req, hp.i)
+        connect_fields(m, hp.o, asm.hp_resp)
         wiring.connect(m, asm.o, wiring.flipped(self.o))
         wiring.connect(m, seg.cpl, wiring.flipped(self.cpl))
         m.d.comb += [

@@ -20,6 +20,7 @@ from hdl.gso_segmenter import GSOSegmenter, Status
 from hdl.hp_mask import HeaderProtectionMask
 from hdl.key_table import KeyTable
 from hdl.packing import pack_bytes, unpack_bytes
+from hdl.quic_tx_engine import connect_fields
 from model.packet_protection import protect_short_header_packet
 from sim.engine_io import EngineParams, KeyWrite, SendJob
 
@@ -54,18 +55,8 @@ class Datapath(wiring.Component):
         ]
         wiring.connect(m, seg.seg, asm.seg)
         wiring.connect(m, seg.raw, asm.raw)
-        m.d.comb += [
-            hp.i.valid.eq(asm.hp_req.valid),
-            asm.hp_req.ready.eq(hp.i.ready),
-            hp.i.payload.sample.eq(asm.hp_req.payload.sample),
-            hp.i.payload.hp_key.eq(asm.hp_req.payload.hp_key),
-            hp.i.payload.aes256.eq(asm.hp_req.payload.aes256),
-            hp.i.payload.user.eq(asm.hp_req.payload.user),
-            asm.hp_resp.valid.eq(hp.o.valid),
-            hp.o.ready.eq(asm.hp_resp.ready),
-            asm.hp_resp.payload.mask.eq(hp.o.payload.mask),
-            asm.hp_resp.payload.user.eq(hp.o.payload.user),
-        ]
+        connect_fields(m, asm.hp_req, hp.i)
+        connect_fields(m, hp.o, asm.hp_resp)
         return m
 
 
