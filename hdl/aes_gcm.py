@@ -7,7 +7,8 @@ from amaranth.lib.wiring import In, Out
 from .aes_pipeline import AESPipeline
 from .ghash import GHASH
 
-__all__ = ["AESGCM", "cmd_layout", "DATA_LAYOUT", "OUT_LAYOUT"]
+__all__ = ["AESGCM", "cmd_layout", "hp_request_layout", "hp_response_layout", "DATA_LAYOUT",
+           "OUT_LAYOUT"]  # fmt: skip
 
 #: Input beats: AAD beats then plaintext beats of a packet; ``last`` on its final beat.
 DATA_LAYOUT = data.StructLayout({"data": 128, "last": 1})
@@ -32,6 +33,16 @@ def cmd_layout(ghash_lanes: int) -> data.StructLayout:
     )
 
 
+def hp_request_layout(user_width: int) -> data.StructLayout:
+    """Payload of :attr:`AESGCM.hp_i`: one header-protection sample (RFC 9001 §5.4.3)."""
+    return data.StructLayout({"sample": 128, "hp_key": 256, "aes256": 1, "user": user_width})
+
+
+def hp_response_layout(user_width: int) -> data.StructLayout:
+    """Payload of :attr:`AESGCM.hp_o`: the five mask bytes and the request's ``user``."""
+    return data.StructLayout({"mask": 40, "user": user_width})
+
+
 def _user_layout(lanes):
     """What a slot carries through the AES pipeline next to its counter block."""
     return data.StructLayout(
@@ -43,6 +54,7 @@ def _user_layout(lanes):
             "last": 1,  # the packet's last slot: the length block follows
             "n_bytes": 5,  # valid bytes of data (1..16); the rest is zeroed
             "rem": range(lanes + 1),  # GHASH blocks after this one, saturated at lanes
+            "hp": 1,  # a header-protection slot: the result is a mask, data holds its user
         }
     )
 
@@ -94,6 +106,17 @@ class AESGCM(wiring.Component):
       ``last`` is not checked.
     - ``o``: stream of ``{data: 128, tag: 1, last: 1}``: the ciphertext beats (plaintext
       framing, unused bytes zero), then the tag beat (``tag = last = 1``).
+    - With ``hp_user_width`` set (0..128), the header-protection port pair of
+      :class:`~hdl.hp_mask.HeaderProtectionMask`, sharing this core's AES pipeline:
+      ``hp_i`` ``{sample: 128, hp_key: 256, aes256: 1, user}`` and ``hp_o`` ``{mask: 40,
+      user}``, ``mask = AES-ECB(hp_key, sample)[0:5]`` (RFC 9001 §5.4.3), in request order.
+      A request takes an AES slot at a packet boundary (ahead of the next packet's first slot)
+      or in a cycle where the packet being sliced has no beat, so it waits at most one packet.
+      At the pipeline output the mask slot lines up with the previous packet's length block,
+      the GHASH cycle that has no AES slot: one mask per packet costs no cycle at full rate
+      (P + 2 AES slots per packet, the engine notes' floor, in ``A + P + 1`` cycles). Latency
+      from a request taken to its mask valid: the AES ``LATENCY``. ``hp_o`` must not wait on
+      ``o`` (a stalled ``hp_o`` stalls the pipeline); the engine always takes masks.
 
     **Throughput**: ``max(A, 1) + P`` AES slots per packet (``A``, ``P`` = AAD and plaintext
     blocks) and ``A + P + 1`` GHASH blocks (the length block has no AES slot), so back-to-back
@@ -132,13 +155,19 @@ class AESGCM(wiring.Component):
       The command is accepted into a one-entry holding register, so the next packet's first
       slot can start in the cycle after the previous packet's last slot.
     - Ready paths are cut by FIFOs (hashes, output), so the AES pipeline enable depends only
-      on registers: FIFO levels, GHASH's output valid, the pipeline's last stage.
+      on registers: FIFO levels, GHASH's output valid, the pipeline's last stage (and
+      ``hp_o.ready`` when the header-protection port is there).
+
+    Parameters (keyword-only): ``stages_per_round`` (1, 2), ``ghash_lanes`` (1, 2, 4),
+    ``hp_user_width`` (``None``: no header-protection port; 0..128: its ``user`` width).
     """
 
-    def __init__(self, *, stages_per_round=2, ghash_lanes=4):
+    def __init__(self, *, stages_per_round=2, ghash_lanes=4, hp_user_width=None):
         # Check everything before building parts (a part left unelaborated warns).
         _check_choice("stages_per_round", stages_per_round, (1, 2))
         _check_choice("ghash_lanes", ghash_lanes, (1, 2, 4))
+        if hp_user_width is not None:
+            _check_choice("hp_user_width", hp_user_width, range(129))
         self._user = _user_layout(ghash_lanes)
         self._aes = AESPipeline(stages_per_round=stages_per_round, user_width=self._user.size)
         self._ghash = GHASH(lanes=ghash_lanes)
@@ -149,13 +178,16 @@ class AESGCM(wiring.Component):
         self.CT_LATENCY = self._aes.LATENCY + 3
         self.CTX_DEPTH = self._aes.LATENCY + 4
         self.OUT_DEPTH = 16
-        super().__init__(
-            {
-                "cmd": In(stream.Signature(cmd_layout(ghash_lanes))),
-                "i": In(stream.Signature(DATA_LAYOUT)),
-                "o": Out(stream.Signature(OUT_LAYOUT)),
-            }
-        )
+        self.hp_user_width = hp_user_width
+        ports = {
+            "cmd": In(stream.Signature(cmd_layout(ghash_lanes))),
+            "i": In(stream.Signature(DATA_LAYOUT)),
+            "o": Out(stream.Signature(OUT_LAYOUT)),
+        }
+        if hp_user_width is not None:
+            ports["hp_i"] = In(stream.Signature(hp_request_layout(hp_user_width)))
+            ports["hp_o"] = Out(stream.Signature(hp_response_layout(hp_user_width)))
+        super().__init__(ports)
 
     def elaborate(self, platform):
         m = Module()
@@ -239,6 +271,18 @@ class AESGCM(wiring.Component):
         def tail_bytes(tail):
             return Mux(tail == 0, 16, tail)
 
+        # A header-protection request takes the slot at a packet boundary (ahead of the next
+        # packet's first slot: at the output it lines up with the length block's GHASH cycle,
+        # which has no AES slot) or in a cycle where the packet being sliced has no beat.
+        hp_sel = Signal()
+        hp_at_boundary = Signal()
+        if self.hp_user_width is not None:
+            m.d.comb += [
+                hp_at_boundary.eq(self.hp_i.valid & ~busy),
+                hp_sel.eq(hp_at_boundary | (self.hp_i.valid & ~self.i.valid)),
+                self.hp_i.ready.eq(aes.i.ready & hp_sel),
+            ]
+
         with m.If(busy):
             m.d.comb += [
                 is_aad.eq(aad_left != 0),
@@ -286,14 +330,27 @@ class AESGCM(wiring.Component):
             user.rem.eq(Mux(rem >= lanes, lanes, rem)),
             aes.i.payload.block.eq(block),
             aes.i.payload.user.eq(user),
-            aes.i.valid.eq(valid),
+            aes.i.valid.eq(valid | hp_sel),
         ]
+        if self.hp_user_width is not None:
+            hp = self.hp_i.payload
+            hp_user = Signal(self._user)  # all flags clear but hp: no J0, nothing to hash
+            m.d.comb += [hp_user.hp.eq(1), hp_user.data.eq(hp.user)]
+            with m.If(hp_sel):
+                m.d.comb += [
+                    aes.i.payload.block.eq(hp.sample),
+                    aes.i.payload.key.eq(hp.hp_key),
+                    aes.i.payload.aes256.eq(hp.aes256),
+                    aes.i.payload.user.eq(hp_user),
+                ]
         fire = Signal()
         start = Signal()
         m.d.comb += [
-            fire.eq(valid & aes.i.ready),
+            fire.eq(valid & aes.i.ready & ~hp_sel),
             start.eq(fire & ~busy),
-            self.i.ready.eq(aes.i.ready & takes_beat & (busy | nxt_valid)),
+            # Not from hp_sel: that would make ready depend on i.valid (in a busy cycle the
+            # request only goes when there is no beat, so i.ready does not matter then).
+            self.i.ready.eq(aes.i.ready & takes_beat & (busy | nxt_valid) & ~hp_at_boundary),
         ]
         with m.If(fire):
             m.d.sync += [
@@ -363,9 +420,26 @@ class AESGCM(wiring.Component):
             gh.i.valid.eq(room & (pend_len | (aes.o.valid & hashed))),
             len_issue.eq(room & pend_len & gh.i.ready),
             # A J0-only slot needs no GHASH cycle: it goes with a pending length block.
-            take.eq(room & aes.o.valid & Mux(pend_len, j0_only & gh.i.ready, ~hashed | gh.i.ready)),
-            aes.o.ready.eq(take),
+            take.eq(
+                room
+                & aes.o.valid
+                & ~slot.hp
+                & Mux(pend_len, j0_only & gh.i.ready, ~hashed | gh.i.ready)
+            ),
         ]
+        if self.hp_user_width is None:
+            m.d.comb += aes.o.ready.eq(take)
+        else:
+            # A header-protection slot leaves on its own port, independent of the hashing
+            # side (its GHASH cycle, if any, goes to a pending length block).
+            take_hp = Signal()
+            m.d.comb += [
+                self.hp_o.valid.eq(aes.o.valid & slot.hp),
+                self.hp_o.payload.mask.eq(aes.o.payload.block[:40]),
+                self.hp_o.payload.user.eq(slot.data[: self.hp_user_width]),
+                take_hp.eq(self.hp_o.valid & self.hp_o.ready),
+                aes.o.ready.eq(take | take_hp),
+            ]
 
         mask = Signal(128)
         masked = Signal(128)

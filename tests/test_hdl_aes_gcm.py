@@ -131,11 +131,25 @@ async def _send(ctx, port, payloads, rng, idle_p):
     ctx.set(port.valid, 0)
 
 
-def _simulate(dut, packets, *, seed, idle_p=0.0, ready_p=1.1, max_cycles=20000):
+def _simulate(
+    dut,
+    packets,
+    *,
+    seed,
+    idle_p=0.0,
+    ready_p=1.1,
+    max_cycles=20000,
+    hp=None,
+    hp_out=None,
+    hp_after_packet=False,
+):
     """Run ``packets`` (key, iv, aad, pt) through ``dut``.
 
     Returns ``(beats, slots)``: output beats as (cycle, data, tag, last), and AES slots entering
-    the pipeline as (cycle, is_first_slot_of_a_packet).
+    the pipeline as (cycle, is_first_slot_of_a_packet). ``hp``: header-protection requests
+    (hp_key, sample, user) sent on ``hp_i`` next to the packets; their responses are appended
+    to ``hp_out`` as (cycle, mask, user); with ``hp_after_packet`` request ``n`` is offered
+    only once packet ``n`` has started, as the engine's assembler does.
     """
     rng = random.Random(seed)
     lanes = dut.ghash_lanes
@@ -157,10 +171,39 @@ def _simulate(dut, packets, *, seed, idle_p=0.0, ready_p=1.1, max_cycles=20000):
     async def data_tb(ctx):
         await _send(ctx, dut.i, beats_in, random.Random(seed + 2), idle_p)
 
+    hp = hp or []
+    hp_reqs = [
+        {
+            "sample": pack_bytes(sample),
+            "hp_key": pack_bytes(key.ljust(32, b"\xa5")),  # 16..31 ignored for AES-128
+            "aes256": int(len(key) == 32),
+            "user": user,
+        }
+        for key, sample, user in hp
+    ]
+
+    async def hp_tb(ctx):
+        if not hp_after_packet:
+            await _send(ctx, dut.hp_i, hp_reqs, random.Random(seed + 4), idle_p)
+            return
+        for n, req in enumerate(hp_reqs):  # request n once packet n's first slot is in
+            while sum(first for _, first in slots) <= n:
+                await ctx.tick()
+            await _send(ctx, dut.hp_i, [req], random.Random(seed + 4), idle_p)
+
+    async def hp_out_tb(ctx):
+        cycle = 0
+        ctx.set(dut.hp_o.ready, 1)
+        while cycle < max_cycles:
+            _, _, valid, resp = await ctx.tick().sample(dut.hp_o.valid, dut.hp_o.payload)
+            if valid:
+                hp_out.append((cycle, unpack_bytes(resp.mask, 5), resp.user))
+            cycle += 1
+
     async def out_tb(ctx):
         orng = random.Random(seed + 3)
         cycle = 0
-        while len(beats) < n_out and cycle < max_cycles:
+        while (len(beats) < n_out or len(hp_out or []) < len(hp)) and cycle < max_cycles:
             ctx.set(dut.o.ready, orng.random() < ready_p)
             _, _, ov, ordy, o, av, ardy, user = await ctx.tick().sample(
                 dut.o.valid,
@@ -181,6 +224,9 @@ def _simulate(dut, packets, *, seed, idle_p=0.0, ready_p=1.1, max_cycles=20000):
     sim.add_testbench(cmd_tb)
     sim.add_testbench(data_tb)
     sim.add_testbench(out_tb)
+    if hp:
+        sim.add_testbench(hp_tb)
+        sim.add_testbench(hp_out_tb, background=True)
     sim.run()
     assert len(beats) == n_out, f"only {len(beats)} of {n_out} output beats"
     return beats, slots
@@ -286,6 +332,48 @@ def test_back_to_back_at_the_ghash_floor():
     assert beats[0][0] - slots[1][0] == dut.CT_LATENCY
 
 
+def _hp_mask(key: bytes, sample: bytes) -> bytes:
+    return Cipher(algorithms.AES(key), modes.ECB()).encryptor().update(sample)[:5]
+
+
+def test_header_protection_shares_the_pipeline():
+    """Masks from the shared pipeline against ``cryptography``'s AES-ECB, in request order,
+    interleaved with random GCM packets under idles and backpressure; the GCM output is
+    unchanged by them."""
+    rng = random.Random(21)
+    packets = _random_packets(rng, 12)
+    hp = [(rng.randbytes(rng.choice((16, 32))), rng.randbytes(16), n % 8) for n in range(20)]
+    hp_out = []
+    dut = AESGCM(hp_user_width=3)
+    beats, _ = _simulate(dut, packets, seed=21, idle_p=0.3, ready_p=0.6, hp=hp, hp_out=hp_out)
+    _check(packets, beats)
+    assert [(m, u) for _, m, u in hp_out] == [(_hp_mask(k, s), u) for k, s, u in hp]
+
+
+def test_one_mask_per_packet_costs_no_cycle():
+    """Back to back at full rate with one header-protection request per packet: the masks take
+    the length blocks' cycles, so tags stay exactly A + P + 1 cycles apart (P + 2 AES slots a
+    packet), and a mask is valid one AES latency after its slot, at most one packet late."""
+    rng = random.Random(22)
+    sizes = [(11, 64), (11, 256), (9, 16), (11, 1173), (25, 48), (20, 0), (25, 100), (3, 20)]
+    packets = [
+        (rng.randbytes(16 if n % 2 else 32), rng.randbytes(12), rng.randbytes(a), rng.randbytes(p))
+        for n, (a, p) in enumerate(sizes)
+    ]
+    hp = [(rng.randbytes(32 if n % 2 else 16), rng.randbytes(16), n) for n in range(len(sizes))]
+    hp_out = []
+    dut = AESGCM(hp_user_width=4)
+    beats, slots = _simulate(dut, packets, seed=22, hp=hp, hp_out=hp_out, hp_after_packet=True)
+    tag_cycles = _check(packets, beats)
+    for n in range(1, len(packets)):
+        _, _, aad, pt = packets[n]
+        floor = _blocks(len(aad)) + _blocks(len(pt)) + 1
+        assert tag_cycles[n] - tag_cycles[n - 1] == floor, f"packet {n}"
+    assert [(m, u) for _, m, u in hp_out] == [(_hp_mask(k, s), u) for k, s, u in hp]
+    # Every request waited for a packet boundary at most: mask n is out before tag n + 1.
+    assert all(hp_out[n][0] < tag_cycles[n] for n in range(len(packets)))
+
+
 def test_parameter_validation():
     with pytest.raises(ValueError, match="ghash_lanes"):
         AESGCM(ghash_lanes=3)
@@ -295,6 +383,8 @@ def test_parameter_validation():
         AESGCM(stages_per_round=3)
     with pytest.raises(TypeError):
         AESGCM(2, 4)
+    with pytest.raises(ValueError, match="hp_user_width"):
+        AESGCM(hp_user_width=129)
 
 
 def test_verilog_conversion():
