@@ -25,8 +25,16 @@ class DatagramAssembler(wiring.Component):
 
     Ports: ``seg`` (one per datagram, from the segmenter), ``ct`` (AESGCM output: ciphertext
     beats then the tag beat), ``raw`` (bypass bytes), ``hp_req``/``hp_resp`` (to and from a
-    :class:`HeaderProtectionMask` whose ``user`` carries the buffer index), ``o`` (datagram
-    beats, 16 bytes each but the last).
+    mask unit whose ``user`` carries the buffer index: :class:`~hdl.aes_gcm.AESGCM`'s shared
+    pipeline in the engine, or a :class:`~hdl.hp_mask.HeaderProtectionMask`), ``o`` (datagram
+    beats, 16 bytes each but the last), ``freed`` (one cycle high when a buffer is released:
+    a datagram's last word has been read, for the engine's buffer credits).
+
+    Requests wait in an ``n_buffers``-entry FIFO (one per buffer at most), so the writer
+    never waits for the mask unit; ``hp_resp`` is always ready. With a mask unit that shares
+    its pipeline with the ciphertext, the producer must not start more datagrams than there
+    are buffers (``freed`` returns the credit): then every ciphertext beat in flight has a
+    buffer to go to, the pipeline always drains, and every mask request gets out.
 
     Writing packs ``header || ciphertext || tag`` (or the bypass bytes) into 16-byte words with
     a :class:`ByteStreamBuffer` at one word per cycle; the mask request leaves as soon as the
@@ -35,15 +43,15 @@ class DatagramAssembler(wiring.Component):
 
     Throughput: one 16-byte word per cycle in and out. A datagram holds its buffer from its
     first word to its last word out, at least ``3 + mask latency + 2`` cycles, so short
-    datagrams need several buffers to stream: ``n_buffers`` (2, 4 or 8) trades block RAM for
+    datagrams need several buffers to stream: ``n_buffers`` (2, 4, 8 or 16) trades block RAM for
     small-packet rate. Latency from the last tag beat in to the first datagram word out: about
     4 cycles when the mask is already back (long datagrams), otherwise the mask latency.
     Memory: ``n_buffers * max_datagram`` bytes.
     """
 
     def __init__(self, *, n_buffers: int = 4, max_datagram: int = 2048):
-        if n_buffers not in (2, 4, 8):
-            raise ValueError(f"n_buffers must be 2, 4 or 8, not {n_buffers!r}")
+        if n_buffers not in (2, 4, 8, 16):
+            raise ValueError(f"n_buffers must be 2, 4, 8 or 16, not {n_buffers!r}")
         if not isinstance(max_datagram, int) or isinstance(max_datagram, bool):
             raise TypeError("max_datagram must be an int")
         if max_datagram < 64 or max_datagram > 65536 or max_datagram & (max_datagram - 1):
@@ -70,6 +78,7 @@ class DatagramAssembler(wiring.Component):
                     stream.Signature(data.StructLayout({"mask": 40, "user": self.buf_bits}))
                 ),
                 "o": Out(stream.Signature(DGRAM_BEAT_LAYOUT)),
+                "freed": Out(1),
             }
         )
 
@@ -129,31 +138,36 @@ class DatagramAssembler(wiring.Component):
             with m.If(wptr == 2):
                 m.d.sync += wcap2.eq(packer.window)
 
-        # The mask request: sample = datagram bytes [pn_offset + 4, pn_offset + 20).
+        # The mask request: sample = datagram bytes [pn_offset + 4, pn_offset + 20). Requests
+        # queue in a FIFO with room for one per buffer, so the writer never waits for the mask
+        # unit (which may be an AES pipeline shared with the ciphertext the writer consumes).
         sample_src = Cat(cap[wb], wcap2)
-        hp_valid = Signal()
-        m.d.comb += self.hp_req.valid.eq(hp_valid)
-        with m.If(self.hp_req.ready):
-            m.d.sync += hp_valid.eq(0)
-        can_issue = ~hp_issued & ~info.bypass & ~hp_valid
+        hp_layout = self.hp_req.payload.shape()
+        m.submodules.hp_fifo = hp_fifo = fifo.SyncFIFOBuffered(width=hp_layout.size, depth=nb)
+        hp_entry = Signal(hp_layout)
+        m.d.comb += [
+            hp_fifo.w_data.eq(hp_entry),
+            self.hp_req.valid.eq(hp_fifo.r_rdy),
+            self.hp_req.payload.eq(hp_fifo.r_data),
+            hp_fifo.r_en.eq(self.hp_req.ready),
+            hp_entry.sample.eq(sample_src.bit_select((info.pn_offset + 4) * 8, 128)),
+            hp_entry.hp_key.eq(info.hp_key),
+            hp_entry.aes256.eq(info.aes256),
+            hp_entry.user.eq(wb),
+        ]
+        can_issue = ~hp_issued & ~info.bypass & hp_fifo.w_rdy
         in_done = Signal()  # the writer is finishing a datagram (FLUSH issues the request itself)
 
         def issue():
-            m.d.sync += [
-                hp_valid.eq(1),
-                hp_issued.eq(1),
-                self.hp_req.payload.sample.eq(sample_src.bit_select((info.pn_offset + 4) * 8, 128)),
-                self.hp_req.payload.hp_key.eq(info.hp_key),
-                self.hp_req.payload.aes256.eq(info.aes256),
-                self.hp_req.payload.user.eq(wb),
-            ]
+            m.d.comb += hp_fifo.w_en.eq(1)
+            m.d.sync += hp_issued.eq(1)
 
         with m.FSM(name="writer"):
             with m.State("IDLE"):
                 # Accept a segment record and, for an encrypted datagram, push the first
                 # header beat into the packer in the same cycle.
                 p = self.seg.payload
-                accept = ~full.bit_select(wb, 1) & ~hp_valid & packer.i.ready
+                accept = ~full.bit_select(wb, 1) & packer.i.ready
                 m.d.comb += [
                     self.seg.ready.eq(accept),
                     packer.i.valid.eq(self.seg.valid & accept & ~p.bypass),
@@ -266,7 +280,7 @@ class DatagramAssembler(wiring.Component):
                 rword.eq(rword + 1),
             ]
             with m.If(is_last):
-                m.d.comb += clr_full.eq(1 << rb)
+                m.d.comb += [clr_full.eq(1 << rb), self.freed.eq(1)]
                 m.d.sync += [rword.eq(0), rb.eq(rb + 1)]
         beat = Signal(DGRAM_BEAT_LAYOUT)
         m.d.comb += [

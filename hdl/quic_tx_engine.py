@@ -3,12 +3,15 @@
 Data flow (one lane, 16 bytes a cycle)::
 
     s ──> ByteStreamBuffer ──> GSOSegmenter ──gcm_cmd/gcm_data──> AESGCM ──ct──┐
-    desc ─────────────────────────┘  │ └──seg/raw──────────────────────────> DatagramAssembler ──> o
-    ctl ──> KeyTable <── kt_* ───────┘                         HeaderProtectionMask <─hp_req/resp─┘
+    desc ─────────────────────────┘  │ └──seg/raw─(credits)──────────────> DatagramAssembler ──> o
+    ctl ──> KeyTable <── kt_* ───────┘              AESGCM.hp_i/hp_o <─hp_req/hp_resp─┘
                                                   cpl <── GSOSegmenter; counters <── TxCounters
+
+Header-protection masks are computed in AES-GCM's own AES pipeline (one slot per packet, in
+the cycle of the length block, which has no AES slot), so the engine has one AES pipeline.
 """
 
-from amaranth.hdl import Module
+from amaranth.hdl import Module, Signal
 from amaranth.lib import data, fifo, stream, wiring
 from amaranth.lib.wiring import In, Out
 
@@ -16,7 +19,6 @@ from .aes_gcm import AESGCM
 from .byte_stream_buffer import ByteStreamBuffer
 from .datagram_assembler import DGRAM_BEAT_LAYOUT, DatagramAssembler
 from .gso_segmenter import COMPLETION_LAYOUT, SEGMENT_LAYOUT, GSOSegmenter, descriptor_layout
-from .hp_mask import HeaderProtectionMask
 from .key_table import KeyTable, write_layout
 from .tx_counters import TxCounters, counters_layout
 
@@ -42,24 +44,24 @@ class QuicTxEngine(wiring.Component):
     datagram's final beat), ``cpl`` (one completion per descriptor, in order: status and the
     number of datagrams the send produced), ``counters``.
 
-    Throughput: one 16-byte word per cycle through every stage; per packet about 3 cycles
-    over the floor of ``P + 2`` (``make bench``, back to back, a new key every packet: 1,200-byte
-    datagrams in 79 cycles, 15.2 bytes/cycle; 256 bytes in 20.2; 64 bytes in 8.2, with eight
-    datagram buffers covering the header-protection latency). Latency from a descriptor to
-    the last beat of its datagram: 79 cycles for 64 bytes, 197 for 1,200 (the AES-GCM latency,
-    the mask latency and store-and-forward).
+    Throughput: one 16-byte word per cycle through every stage; per packet a few cycles over
+    the floor of ``P + 2`` AES slots (``make bench`` writes the measured figures to
+    ``build/bench/engine.json``). Latency from a descriptor to the last beat of its datagram:
+    the AES-GCM latency, the wait for a packet boundary and the AES latency of the mask, and
+    store-and-forward.
+
+    Header protection shares AES-GCM's pipeline (``AESGCM(hp_user_width=...)``): one AES
+    pipeline for the engine, which is what lets it fit an ECP5-85F (two pipelines with
+    block-RAM S-boxes need ~276 of its 208 DP16KD; one in LUTs ~50k LUT4). Because a mask slot
+    can sit behind ciphertext in that pipeline, a datagram is only started (segment record to
+    the assembler, then its beats to AES-GCM) when a datagram buffer is free for it: at most
+    ``n_buffers`` datagrams between the segmenter and the assembler's read-out, so everything
+    in the pipeline has somewhere to go and the engine cannot deadlock on its own masks.
 
     Parameters: ``entries`` (key-table size), ``ghash_lanes`` (1, 2, 4), ``stages_per_round``
-    (1, 2), ``n_buffers`` (datagram buffers: 2, 4, 8), ``max_datagram`` (bytes, power of two),
-    ``hp_stages_per_round`` and ``hp_sbox`` (the header-protection AES pipeline's settings,
-    default the same as the payload pipeline's: two AES pipelines with block-RAM S-boxes need
-    about 276 DP16KD, more than an ECP5-85F's 208, so an FPGA build puts the HP S-boxes in
-    logic, e.g. ``hp_sbox="composite"``).
+    (1, 2), ``n_buffers`` (datagram buffers: 2, 4, 8, 16; they also bound the datagrams in
+    flight, so small packets need more), ``max_datagram`` (bytes, power of two).
     """
-
-    #: Segment records between the segmenter and the assembler: at least the number of
-    #: packets AES-GCM can hold (its latency over the shortest packet's 3 slots).
-    SEG_FIFO_DEPTH = 16
 
     def __init__(
         self,
@@ -69,8 +71,6 @@ class QuicTxEngine(wiring.Component):
         stages_per_round: int = 2,
         n_buffers: int = 8,
         max_datagram: int = 2048,
-        hp_stages_per_round: int | None = None,
-        hp_sbox: str | None = None,
     ):
         # Check everything before building any part: a half-built engine would leave parts
         # that are never elaborated behind.
@@ -83,20 +83,8 @@ class QuicTxEngine(wiring.Component):
             raise ValueError(f"ghash_lanes must be 1, 2 or 4, not {ghash_lanes!r}")
         if stages_per_round not in (1, 2):
             raise ValueError(f"stages_per_round must be 1 or 2, not {stages_per_round!r}")
-        if hp_stages_per_round is None:
-            hp_stages_per_round = stages_per_round
-        if hp_stages_per_round not in (1, 2, 3):
-            raise ValueError(
-                f"hp_stages_per_round must be 1, 2 or 3 (or None), not {hp_stages_per_round!r}"
-            )
-        if hp_sbox not in (None, "block", "logic", "composite"):
-            raise ValueError(f"hp_sbox must be 'block', 'logic' or 'composite', not {hp_sbox!r}")
-        if hp_sbox == "block" and hp_stages_per_round == 1:
-            raise ValueError("hp_sbox='block' needs hp_stages_per_round >= 2")
-        if hp_sbox == "composite" and hp_stages_per_round != 3:
-            raise ValueError("hp_sbox='composite' needs hp_stages_per_round=3")
-        if n_buffers not in (2, 4, 8):
-            raise ValueError(f"n_buffers must be 2, 4 or 8, not {n_buffers!r}")
+        if n_buffers not in (2, 4, 8, 16):
+            raise ValueError(f"n_buffers must be 2, 4, 8 or 16, not {n_buffers!r}")
         if not 64 <= max_datagram <= 65535 or max_datagram & (max_datagram - 1):
             raise ValueError(
                 f"max_datagram must be a power of two in 64..32768, not {max_datagram}"
@@ -107,8 +95,6 @@ class QuicTxEngine(wiring.Component):
             stages_per_round=stages_per_round,
             n_buffers=n_buffers,
             max_datagram=max_datagram,
-            hp_stages_per_round=hp_stages_per_round,
-            hp_sbox=hp_sbox,
         )
         # Build the parts now so bad parameters fail at construction, with their messages.
         self._key_table = KeyTable(entries=entries, ghash_lanes=ghash_lanes)
@@ -116,11 +102,10 @@ class QuicTxEngine(wiring.Component):
             entries=entries, ghash_lanes=ghash_lanes, max_datagram=max_datagram
         )
         self._assembler = DatagramAssembler(n_buffers=n_buffers, max_datagram=max_datagram)
-        self._gcm = AESGCM(stages_per_round=stages_per_round, ghash_lanes=ghash_lanes)
-        self._hp = HeaderProtectionMask(
-            stages_per_round=hp_stages_per_round,
-            user_width=self._assembler.buf_bits,
-            sbox=hp_sbox,
+        self._gcm = AESGCM(
+            stages_per_round=stages_per_round,
+            ghash_lanes=ghash_lanes,
+            hp_user_width=self._assembler.buf_bits,
         )
         super().__init__(
             {
@@ -139,7 +124,6 @@ class QuicTxEngine(wiring.Component):
         m.submodules.segmenter = seg = self._segmenter
         m.submodules.assembler = asm = self._assembler
         m.submodules.gcm = gcm = self._gcm
-        m.submodules.hp_mask = hp = self._hp
         m.submodules.in_buffer = inbuf = ByteStreamBuffer()
         m.submodules.counters = ctr = TxCounters(width=32)
 
@@ -163,19 +147,30 @@ class QuicTxEngine(wiring.Component):
         # Segment records wait here while their packets are inside AES-GCM (about 35 cycles),
         # so the segmenter can start the next packets without waiting for the assembler.
         m.submodules.seg_fifo = seg_fifo = fifo.SyncFIFOBuffered(
-            width=SEGMENT_LAYOUT.size, depth=self.SEG_FIFO_DEPTH
+            width=SEGMENT_LAYOUT.size, depth=self.params["n_buffers"]
         )
+        # Buffer credits: a datagram starts (its segment record is taken, and only then do its
+        # beats go to AES-GCM) only when a datagram buffer is free for it.
+        n_buffers = self.params["n_buffers"]
+        in_flight = Signal(range(n_buffers + 1))
+        credit = Signal()
+        started = Signal()
+        m.d.comb += [
+            credit.eq(in_flight != n_buffers),
+            started.eq(seg.seg.valid & seg.seg.ready),
+        ]
+        m.d.sync += in_flight.eq(in_flight + started - asm.freed)
         m.d.comb += [
             seg_fifo.w_data.eq(seg.seg.payload),
-            seg_fifo.w_en.eq(seg.seg.valid),
-            seg.seg.ready.eq(seg_fifo.w_rdy),
+            seg_fifo.w_en.eq(seg.seg.valid & credit),
+            seg.seg.ready.eq(seg_fifo.w_rdy & credit),
             asm.seg.payload.eq(seg_fifo.r_data),
             asm.seg.valid.eq(seg_fifo.r_rdy),
             seg_fifo.r_en.eq(asm.seg.ready),
         ]
         wiring.connect(m, seg.raw, asm.raw)
-        connect_fields(m, asm.hp_req, hp.i)
-        connect_fields(m, hp.o, asm.hp_resp)
+        connect_fields(m, asm.hp_req, gcm.hp_i)
+        connect_fields(m, gcm.hp_o, asm.hp_resp)
         wiring.connect(m, asm.o, wiring.flipped(self.o))
         wiring.connect(m, seg.cpl, wiring.flipped(self.cpl))
         m.d.comb += [

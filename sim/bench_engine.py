@@ -42,9 +42,11 @@ def floor_cycles(datagram: int) -> tuple[int, int]:
     return p + 2, a + p + 1
 
 
-def measure(sim: str, sizes: list[int], packets: int, gso_batch: int, seed: int) -> dict:
+def measure(
+    sim: str, sizes: list[int], packets: int, gso_batch: int, seed: int, n_buffers: int = 8
+) -> dict:
     rng = random.Random(seed)
-    params = EngineParams()
+    params = EngineParams(n_buffers=n_buffers)
     connections = 16
     keys = []
     ops: list = []
@@ -188,6 +190,10 @@ def main(argv=None) -> int:
     parser.add_argument("--packets", type=int, default=48)
     parser.add_argument("--gso-batch", type=int, default=8)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--n-buffers", type=int, default=EngineParams.n_buffers, choices=(2, 4, 8, 16)
+    )
+    parser.add_argument("-o", "--output", default=str(OUT / "engine.json"), help="figures file")
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",")]
     for s in sizes:
@@ -197,13 +203,14 @@ def main(argv=None) -> int:
         f"[bench] engine on {args.sim}: {len(sizes)} sizes x {args.packets} packets",
         file=sys.stderr,
     )
-    report = measure(args.sim, sizes, args.packets, args.gso_batch, args.seed)
-    OUT.mkdir(parents=True, exist_ok=True)
-    (OUT / "engine.json").write_text(json.dumps(report, indent=2))
+    report = measure(args.sim, sizes, args.packets, args.gso_batch, args.seed, args.n_buffers)
+    out = Path(args.output)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(report, indent=2))
     print(_table(report))
-    print(f"figures: {OUT / 'engine.json'}")
-    if _plot(report, OUT / "engine.png"):
-        print(f"plot: {OUT / 'engine.png'}")
+    print(f"figures: {out}")
+    if _plot(report, out.with_suffix(".png")):
+        print(f"plot: {out.with_suffix('.png')}")
     return 0
 
 

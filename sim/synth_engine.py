@@ -8,11 +8,9 @@ on the engine wrapped in the cores' synthesis harness (LFSR-fed inputs, XOR-redu
 the yowasp tools, as far as they go (a bitstream when it fits); the harness's output drives
 LED 0, so nothing is optimised away. The board's 25 MHz clock is far below the engine's Fmax.
 
-The header-protection AES pipeline has its S-boxes in LUTs (``hp_sbox="logic"``, one stage
-per round): with both pipelines on block-RAM S-boxes the engine needs ~312 DP16KD and the part
-has 208. Measured: 95.9k LUT4, 29.5k FF, 174 DP16KD, so it does not fit an ECP5-85F (83.6k
-LUT4) yet. ``hp_sbox="composite"`` would save ~15-20k LUT4, but Amaranth's bundled (wasm)
-yosys runs out of memory converting that engine to Verilog.
+Header protection shares AES-GCM's AES pipeline (one slot per packet), so the engine has one
+AES pipeline with block-RAM S-boxes. The earlier layout with a second, LUT-based pipeline for
+the masks measured 95.9k LUT4, 29.5k FF, 174 DP16KD: it did not fit an ECP5-85F (83.6k LUT4).
 """
 
 from __future__ import annotations
@@ -38,8 +36,6 @@ ENGINE_PARAMS = dict(
     stages_per_round=2,
     n_buffers=8,
     max_datagram=2048,
-    hp_stages_per_round=1,
-    hp_sbox="logic",
 )
 
 
