@@ -2,6 +2,7 @@
 
 from amaranth.hdl import Cat, Module, Mux, Signal
 from amaranth.lib import data, stream, wiring
+from amaranth.lib.fifo import SyncFIFOBuffered
 from amaranth.lib.wiring import In, Out
 
 from .aes_sbox import (
@@ -17,6 +18,8 @@ __all__ = ["AESPipeline"]
 #: Rounds every block goes through; AES-128 blocks finish at round 10 and bypass 11..14.
 ROUNDS = 14
 _ROUNDS_128 = 10
+#: Cycles from writing an empty ``SyncFIFOBuffered`` to its ``r_rdy``.
+_FIFO_LATENCY = 2
 
 
 def _check_int(name, value, allowed=None, minimum=None):
@@ -64,14 +67,29 @@ class AESPipeline(wiring.Component):
       ``user`` is passed through untouched with its block.
 
     Parameters (keyword-only): ``stages_per_round`` (1, 2 or 3, default 2), ``user_width``
-    (sideband bits, default 0), ``sbox`` (``"block"``, ``"logic"`` or ``None``: where the
-    S-boxes live, see below; ``None`` means ``"block"`` with two or three stages per round,
-    ``"logic"`` with one, the only choice there).
+    (sideband bits, default 0), ``sbox`` (``"block"``, ``"logic"``, ``"composite"`` or
+    ``None``: where the S-boxes live, see below; ``None`` means ``"block"`` with two or three
+    stages per round, ``"logic"`` with one, the only choice there), ``flow`` (``"stall"``,
+    default, or ``"credit"``: how backpressure reaches the pipeline, see below).
 
     **Latency** ``LATENCY = 1 + 14 * stages_per_round`` cycles (15, 29 or 43, whichever
-    ``sbox``), the same for both key sizes. **Throughput** one block per
-    cycle, any mix of keys and key sizes, order preserved. The pipeline stalls as a whole:
-    ``en = ~o.valid | o.ready``, ``i.ready = en``.
+    ``sbox``) through the pipeline registers, the same for both key sizes; from input to output
+    ``OUTPUT_LATENCY`` (``LATENCY``, or ``LATENCY + 2`` with ``flow="credit"``).
+    **Throughput** one block per cycle while ``o.ready`` stays high, any mix of keys and key
+    sizes, order preserved.
+
+    - ``flow="stall"``: the pipeline stalls as a whole: ``en = ~o.valid | o.ready`` enables
+      every pipeline register and block-RAM read, and ``i.ready = en`` (combinational from
+      ``o.ready``). No buffering; ``o`` is the last pipeline register.
+    - ``flow="credit"``: the pipeline registers have no enable (data move every cycle; only
+      the ``valid`` bits reset; block-RAM reads have ``en = 1``) and write an output FIFO
+      (``SyncFIFOBuffered``, ``FIFO_DEPTH`` entries: 33 for 1 or 2 stages per round, 49 for 3).
+      A counter of blocks in flight (pipeline + FIFO) keeps at most ``FIFO_DEPTH`` of them, so
+      the FIFO never overflows; ``i.ready`` is a flip-flop (``count_next < FIFO_DEPTH``), with no
+      combinational path from ``o.ready``. A block holds its credit for ``OUTPUT_LATENCY + 1``
+      cycles, fewer than ``FIFO_DEPTH``, so the rate stays one block per cycle; with ``o.ready``
+      low, input stops after ``FIFO_DEPTH`` blocks and resumes one cycle after ``o.ready``
+      returns. Costs one FIFO of ``128 + user_width`` bits and two cycles of latency.
 
     Design choices:
 
@@ -136,9 +154,13 @@ class AESPipeline(wiring.Component):
       Icarus than 128-bit nets. Data registers have no reset; only ``valid`` bits reset.
     """
 
-    def __init__(self, *, stages_per_round=2, user_width=0, sbox=None):
+    def __init__(self, *, stages_per_round=2, user_width=0, sbox=None, flow="stall"):
         _check_int("stages_per_round", stages_per_round, allowed=(1, 2, 3))
         _check_int("user_width", user_width, minimum=0)
+        if not isinstance(flow, str):
+            raise TypeError(f"flow must be 'stall' or 'credit', not {flow!r}")
+        if flow not in ("stall", "credit"):
+            raise ValueError(f"flow must be 'stall' or 'credit', not {flow!r}")
         if sbox is None:
             sbox = "logic" if stages_per_round == 1 else "block"
         if not isinstance(sbox, str):
@@ -157,7 +179,21 @@ class AESPipeline(wiring.Component):
         self.stages_per_round = stages_per_round
         self.sbox = sbox
         self.user_width = user_width
+        self.flow = flow
+        #: Cycles from input transfer to the pipeline's last register.
         self.LATENCY = 1 + ROUNDS * stages_per_round
+        if flow == "credit":
+            # A block holds a credit from the cycle it enters until the cycle it leaves the
+            # FIFO, LATENCY + _FIFO_LATENCY + 1 cycles at full rate; the FIFO's memory (depth
+            # - 1 entries) is a multiple of 16, the depth of an ECP5 distributed-RAM cell.
+            inner = -(-(self.LATENCY + _FIFO_LATENCY + 1) // 16) * 16
+            #: Output FIFO entries, also the number of blocks allowed in flight (credits).
+            self.FIFO_DEPTH = inner + 1
+            #: Cycles from input transfer to output (``o.valid``) with the FIFO empty.
+            self.OUTPUT_LATENCY = self.LATENCY + _FIFO_LATENCY
+        else:
+            self.FIFO_DEPTH = 0
+            self.OUTPUT_LATENCY = self.LATENCY
         super().__init__(
             {
                 "i": In(
@@ -174,8 +210,14 @@ class AESPipeline(wiring.Component):
     def elaborate(self, platform):
         m = Module()
 
-        en = Signal()
-        m.d.comb += [en.eq(~self.o.valid | self.o.ready), self.i.ready.eq(en)]
+        credit = self.flow == "credit"
+        if credit:
+            en = 1  # the pipeline never stalls; the credit counter keeps the FIFO from overflowing
+            in_valid = self.i.valid & self.i.ready
+        else:
+            en = Signal()
+            m.d.comb += [en.eq(~self.o.valid | self.o.ready), self.i.ready.eq(en)]
+            in_valid = self.i.valid
 
         def register(stage, values, name):
             """Pipeline register(s) behind ``values`` (a byte list, or a single value)."""
@@ -184,7 +226,7 @@ class AESPipeline(wiring.Component):
             if isinstance(values, list):
                 return [register(stage, v, f"{name}{j}") for j, v in enumerate(values)]
             reg = Signal(len(values), name=f"{stage}_{name}", reset_less=name != "valid")
-            m.d.sync += reg.eq(Mux(en, values, reg))
+            m.d.sync += reg.eq(values if credit else Mux(en, values, reg))
             return reg
 
         # Stage 0: initial AddRoundKey with round key 0 = key bytes 0..15 (FIPS-197 §5.1.4).
@@ -196,17 +238,39 @@ class AESPipeline(wiring.Component):
             "q": register("s0", key[16:], "q"),
             "aes256": register("s0", self.i.payload.aes256, "aes256"),
             "user": register("s0", self.i.payload.user, "user"),
-            "valid": register("s0", self.i.valid, "valid"),
+            "valid": register("s0", in_valid, "valid"),
         }
 
         for r in range(1, ROUNDS + 1):
             st = self._round(m, r, st, en, register)
 
+        out = Cat(*st["state"], st["user"])
+        if not credit:
+            m.d.comb += [
+                self.o.payload.eq(out),
+                self.o.valid.eq(st["valid"]),
+            ]
+            return m
+
+        # Credit flow: every block in flight (pipeline or FIFO) holds one of FIFO_DEPTH
+        # credits, so the FIFO always has room for what the pipeline delivers. ``i.ready`` is
+        # a flip-flop: no combinational path from ``o.ready`` to ``i.ready``.
+        m.submodules.fifo = fifo = SyncFIFOBuffered(width=len(out), depth=self.FIFO_DEPTH)
         m.d.comb += [
-            self.o.payload.block.eq(Cat(*st["state"])),
-            self.o.payload.user.eq(st["user"]),
-            self.o.valid.eq(st["valid"]),
+            fifo.w_data.eq(out),
+            fifo.w_en.eq(st["valid"]),
+            self.o.payload.eq(fifo.r_data),
+            self.o.valid.eq(fifo.r_rdy),
+            fifo.r_en.eq(self.o.ready),
         ]
+        used = Signal(range(self.FIFO_DEPTH + 1))
+        used_next = Signal.like(used)
+        ready = Signal(init=1)
+        m.d.comb += [
+            used_next.eq(used + in_valid - (fifo.r_rdy & self.o.ready)),
+            self.i.ready.eq(ready),
+        ]
+        m.d.sync += [used.eq(used_next), ready.eq(used_next < self.FIFO_DEPTH)]
         return m
 
     def _round(self, m, r, st, en, register):
@@ -255,7 +319,7 @@ class AESPipeline(wiring.Component):
                 port = rom.read_port(domain="sync" if block_ram else "comb")
                 m.d.comb += port.addr.eq(a)
                 if block_ram:
-                    m.d.comb += port.en.eq(en)
+                    m.d.comb += port.en.eq(en)  # 1 with credit flow
                 subs.append(port.data)
 
         if spr >= 2:

@@ -3,13 +3,18 @@
 from amaranth.sim import Simulator
 
 
-def run_stream(dut, inputs, *, rng, idle=0.0, ready=1.0, max_cycles=5000):
+def run_stream(
+    dut, inputs, *, rng, idle=0.0, ready=1.0, max_cycles=5000, ready_from_registers=False
+):
     """Drive ``inputs`` (payload dicts) into ``dut.i`` and collect ``dut.o``.
 
     Each cycle an input is offered with probability ``1 - idle`` (and held until accepted, as
     the stream rules require) and ``o.ready`` is high with probability ``ready``. Also checks
-    that the DUT holds ``o`` stable while it is stalled. Returns ``(accepted, outputs)``:
-    accept cycles, and ``(payload, cycle)`` for each output transfer.
+    that the DUT holds ``o`` stable while it is stalled. With ``ready_from_registers``, every
+    cycle also drives ``o.ready`` low then high before its real value and checks that
+    ``i.ready`` does not follow it (no combinational path ``o.ready`` -> ``i.ready``).
+    ``ready`` may be a function of the cycle number returning the probability. Returns
+    ``(accepted, outputs)``: accept cycles, and ``(payload, cycle)`` for each output transfer.
     """
     accepted, outputs = [], []
 
@@ -25,7 +30,13 @@ def run_stream(dut, inputs, *, rng, idle=0.0, ready=1.0, max_cycles=5000):
             ctx.set(dut.i.valid, current is not None)
             if current is not None:
                 ctx.set(dut.i.payload, current)
-            take = rng.random() < ready
+            if ready_from_registers:
+                seen = set()
+                for probe in (0, 1, 0):
+                    ctx.set(dut.o.ready, probe)
+                    seen.add(ctx.get(dut.i.ready))
+                assert len(seen) == 1, f"cycle {cycle}: i.ready follows o.ready"
+            take = rng.random() < (ready(cycle) if callable(ready) else ready)
             ctx.set(dut.o.ready, take)
             *_, i_ready, o_valid, o_payload = await ctx.tick().sample(
                 dut.i.ready, dut.o.valid, dut.o.payload

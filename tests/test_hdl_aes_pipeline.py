@@ -212,3 +212,92 @@ def test_parameter_validation():
 def test_composite_sboxes_need_three_stages(stages_per_round):
     with pytest.raises(ValueError, match="composite"):
         AESPipeline(stages_per_round=stages_per_round, sbox="composite")
+
+
+# flow="credit": no pipeline enable, output FIFO, i.ready from registers only.
+
+
+@pytest.mark.parametrize(
+    ("stages_per_round", "sbox"),
+    [(1, "logic"), (2, "block")],
+    ids=["spr1-logic", "spr2-block"],
+)
+def test_credit_fips197_appendix_c(stages_per_round, sbox):
+    dut = AESPipeline(stages_per_round=stages_per_round, sbox=sbox, flow="credit")
+    inputs = [
+        pipeline_input(FIPS_C1_KEY, FIPS_PLAINTEXT, aes256=False),
+        pipeline_input(FIPS_C3_KEY, FIPS_PLAINTEXT, aes256=True),
+        pipeline_input(FIPS_C1_KEY + bytes(range(0xF0, 0x100)), FIPS_PLAINTEXT, aes256=False),
+    ]
+    _, outputs = run_stream(dut, inputs, rng=random.Random(3), ready_from_registers=True)
+    got = [unpack_bytes(p.block, 16) for p, _ in outputs]
+    assert got == [FIPS_C1_OUTPUT, FIPS_C3_OUTPUT, FIPS_C1_OUTPUT]
+
+
+def test_credit_full_rate_latency():
+    """o.ready high: one block per cycle with no bubble, OUTPUT_LATENCY = LATENCY + 2."""
+    rng = random.Random(300)
+    dut = AESPipeline(stages_per_round=1, user_width=8, flow="credit")
+    assert dut.OUTPUT_LATENCY == dut.LATENCY + 2
+    assert dut.FIFO_DEPTH >= dut.OUTPUT_LATENCY + 1
+    items = random_inputs(rng, 2 * dut.FIFO_DEPTH, user_width=8)
+    accepted, outputs = run_stream(dut, [i for i, _ in items], rng=rng, ready_from_registers=True)
+    assert accepted == list(range(len(items))), "input not accepted every cycle"
+    assert [c for _, c in outputs] == [c + dut.OUTPUT_LATENCY for c in accepted]
+    assert [unpack_bytes(p.block, 16) for p, _ in outputs] == [e for _, e in items]
+    assert [p.user for p, _ in outputs] == [i["user"] for i, _ in items]
+
+
+def test_credit_random_idle_and_backpressure():
+    """Idle input, o.ready toggling, and a long o.ready-low stretch (worst case for the FIFO):
+    order, sideband, nothing lost or duplicated, i.ready never follows o.ready."""
+    rng = random.Random(301)
+    dut = AESPipeline(stages_per_round=1, user_width=7, flow="credit")
+    items = random_inputs(rng, 140, user_width=7)
+
+    def ready(cycle):  # random, then 120 cycles of full backpressure, then random again
+        return 0.0 if 40 <= cycle < 160 else 0.5
+
+    accepted, outputs = run_stream(
+        dut, [i for i, _ in items], rng=rng, idle=0.2, ready=ready, ready_from_registers=True
+    )
+    assert len(outputs) == len(items)
+    assert [unpack_bytes(p.block, 16) for p, _ in outputs] == [e for _, e in items]
+    assert [p.user for p, _ in outputs] == [i["user"] for i, _ in items]
+    for (_, c_out), c_in in zip(outputs, accepted, strict=True):
+        assert c_out - c_in >= dut.OUTPUT_LATENCY
+    # During the stall the core takes exactly as many blocks as its FIFO holds, then stops:
+    # all of them came out above, so the FIFO neither overflowed nor dropped any.
+    out_before = sum(1 for _, c in outputs if c < 40)
+    in_stall = sum(1 for c in accepted if c < 160)
+    assert in_stall - out_before == dut.FIFO_DEPTH
+
+
+def test_stall_flow_ready_follows_o_ready():
+    """The check above does detect a combinational o.ready -> i.ready path (default flow)."""
+    dut = AESPipeline(stages_per_round=1)
+    inputs = [pipeline_input(FIPS_C1_KEY, FIPS_PLAINTEXT, aes256=False)] * 20
+    with pytest.raises(AssertionError, match="i.ready follows o.ready"):
+        run_stream(dut, inputs, rng=random.Random(4), ready_from_registers=True)
+
+
+def test_credit_converts_to_verilog():
+    dut = AESPipeline(stages_per_round=2, user_width=3, flow="credit")
+    text = verilog.convert(dut, name="aes_pipeline")
+    assert "module aes_pipeline" in text
+    assert 'rom_style = "block"' in text
+
+
+def test_flow_validation():
+    assert AESPipeline().flow == "stall"
+    assert AESPipeline().FIFO_DEPTH == 0
+    assert AESPipeline().OUTPUT_LATENCY == AESPipeline().LATENCY
+    for spr in (1, 2, 3):
+        dut = AESPipeline(stages_per_round=spr, flow="credit")
+        assert dut.LATENCY == 1 + 14 * spr
+        assert dut.OUTPUT_LATENCY == dut.LATENCY + 2
+        assert dut.FIFO_DEPTH >= dut.OUTPUT_LATENCY + 1  # full rate needs this many credits
+    with pytest.raises(ValueError, match="flow"):
+        AESPipeline(flow="credits")
+    with pytest.raises(TypeError, match="flow"):
+        AESPipeline(flow=None)
