@@ -100,13 +100,14 @@ async def check_pipeline(dut, *, idle: float, backpressure: float, full_rate: bo
 
     assert len(snk.cycles) == count
     if full_rate:
-        check_full_rate(src, snk, core.LATENCY, "block")
+        check_full_rate(src, snk, core.OUTPUT_LATENCY, "block")
     dut._log.info("%d blocks in %d cycles, all equal to cryptography AES-ECB", count, cycles)
 
 
 @cocotb.test()
 async def full_rate(dut):
-    """Back-to-back blocks, no stalls: one block per cycle, latency exactly ``LATENCY``."""
+    """Back-to-back blocks, no stalls: one block per cycle, latency exactly ``OUTPUT_LATENCY``
+    (``LATENCY``, plus the output FIFO's 2 cycles with ``flow="credit"``)."""
     await check_pipeline(dut, idle=0.0, backpressure=0.0, full_rate=True)
 
 

@@ -73,6 +73,20 @@ def test_aes_pipeline_other_stage_counts(sim, stages_per_round):
     )
 
 
+@pytest.mark.parametrize("sim", [ICARUS])
+def test_aes_pipeline_credit_flow(sim):
+    """``flow="credit"`` (no stall, output FIFO, registered ``i.ready``), both tests."""
+    from hdl.aes_pipeline import AESPipeline
+
+    run_cocotb(
+        sim,
+        functools.partial(AESPipeline, stages_per_round=1, user_width=8, flow="credit"),
+        "aes_pipeline_spr1_credit",
+        "sim.tb_aes_pipeline",
+        extra_env={"TB_BLOCKS": LOAD[sim]["aes_blocks"]},
+    )
+
+
 @pytest.mark.parametrize("sim", BOTH)
 @pytest.mark.parametrize("testcase", ["full_rate", "random_traffic"])
 def test_hp_mask(sim, testcase):
