@@ -17,7 +17,7 @@ def main(argv=None) -> int:
     p.add_argument("--entries", type=int, default=256, help="key-table entries")
     p.add_argument("--ghash-lanes", type=int, default=4, choices=(1, 2, 4))
     p.add_argument("--stages-per-round", type=int, default=2, choices=(1, 2))
-    p.add_argument("--n-buffers", type=int, default=8, choices=(2, 4, 8, 16))
+    p.add_argument("--n-buffers", type=int, default=16, choices=(2, 4, 8, 16))
     p.add_argument("--max-datagram", type=int, default=2048)
     args = parser.parse_args(argv)
 

@@ -69,7 +69,7 @@ class QuicTxEngine(wiring.Component):
         entries: int = 256,
         ghash_lanes: int = 4,
         stages_per_round: int = 2,
-        n_buffers: int = 8,
+        n_buffers: int = 16,
         max_datagram: int = 2048,
     ):
         # Check everything before building any part: a half-built engine would leave parts

@@ -43,7 +43,7 @@ def floor_cycles(datagram: int) -> tuple[int, int]:
 
 
 def measure(
-    sim: str, sizes: list[int], packets: int, gso_batch: int, seed: int, n_buffers: int = 8
+    sim: str, sizes: list[int], packets: int, gso_batch: int, seed: int, n_buffers: int = 16
 ) -> dict:
     rng = random.Random(seed)
     params = EngineParams(n_buffers=n_buffers)

@@ -24,7 +24,7 @@ class EngineParams:
     entries: int = 256
     ghash_lanes: int = 4
     stages_per_round: int = 2
-    n_buffers: int = 8
+    n_buffers: int = 16
     max_datagram: int = 2048
 
     def as_kwargs(self) -> dict:

@@ -34,7 +34,7 @@ ENGINE_PARAMS = dict(
     entries=256,
     ghash_lanes=4,
     stages_per_round=2,
-    n_buffers=8,
+    n_buffers=16,
     max_datagram=2048,
 )
 
