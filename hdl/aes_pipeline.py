@@ -84,12 +84,13 @@ class AESPipeline(wiring.Component):
     - ``flow="credit"``: the pipeline registers have no enable (data move every cycle; only
       the ``valid`` bits reset; block-RAM reads have ``en = 1``) and write an output FIFO
       (``SyncFIFOBuffered``, ``FIFO_DEPTH`` entries: 33 for 1 or 2 stages per round, 49 for 3).
-      A counter of blocks in flight (pipeline + FIFO) keeps at most ``FIFO_DEPTH`` of them, so
-      the FIFO never overflows; ``i.ready`` is a flip-flop (``count_next < FIFO_DEPTH``), with no
-      combinational path from ``o.ready``. A block holds its credit for ``OUTPUT_LATENCY + 1``
-      cycles, fewer than ``FIFO_DEPTH``, so the rate stays one block per cycle; with ``o.ready``
-      low, input stops after ``FIFO_DEPTH`` blocks and resumes one cycle after ``o.ready``
-      returns. Costs one FIFO of ``128 + user_width`` bits and two cycles of latency.
+      A counter of blocks in flight (pipeline + FIFO, + one cycle while a read's credit comes
+      back through a register) keeps at most ``FIFO_DEPTH`` of them, so the FIFO never
+      overflows; ``i.ready`` is a flip-flop (``used < FIFO_DEPTH``), with no combinational path
+      from ``o.ready``. A block holds its credit for ``OUTPUT_LATENCY + 1`` cycles, fewer than
+      ``FIFO_DEPTH``, so the rate stays one block per cycle; with ``o.ready`` low, input stops
+      after ``FIFO_DEPTH`` blocks and resumes two cycles after ``o.ready`` returns. Costs one
+      FIFO of ``128 + user_width`` bits and two cycles of latency.
 
     Design choices:
 
@@ -139,6 +140,10 @@ class AESPipeline(wiring.Component):
         critical paths: EBR clock-to-out 4.26 ns + 2.7-3.1 ns routing to the stage-A2
         flip-flop, which nextpnr places far from the EBR; yosys does not use the DP16KD output
         register).
+      - ``stages_per_round=3`` block, ``flow="credit"``: 9,002 / 15,427 / 138 (+ 96
+        TRELLIS_DPR16X4, the FIFO) / 144.5 MHz: the same EBR clock-to-out 4.26 ns + 2.66 ns
+        routing to a stage-A2 flip-flop; removing the stall does not help while the block RAM
+        output is unregistered.
       - ``stages_per_round=3`` composite: 29,812 / 18,585 / 0 / 108.3 MHz (critical: the
         harness's ``o.ready`` -> ``en`` -> ``i.ready`` path; the core's own worst paths are
         ~2.5 ns over 5 ns).
@@ -183,9 +188,11 @@ class AESPipeline(wiring.Component):
         #: Cycles from input transfer to the pipeline's last register.
         self.LATENCY = 1 + ROUNDS * stages_per_round
         if flow == "credit":
-            # A block holds a credit from the cycle it enters until the cycle it leaves the
-            # FIFO, LATENCY + _FIFO_LATENCY + 1 cycles at full rate; the FIFO's memory (depth
-            # - 1 entries) is a multiple of 16, the depth of an ECP5 distributed-RAM cell.
+            # A block holds a credit from the cycle after it enters until the cycle after it
+            # leaves the FIFO (the credit returns through a register), LATENCY +
+            # _FIFO_LATENCY + 1 cycles at full rate, and full rate needs one credit more than
+            # that; the FIFO's memory (depth - 1 entries) is a multiple of 16, the depth of
+            # an ECP5 distributed-RAM cell.
             inner = -(-(self.LATENCY + _FIFO_LATENCY + 1) // 16) * 16
             #: Output FIFO entries, also the number of blocks allowed in flight (credits).
             self.FIFO_DEPTH = inner + 1
@@ -263,14 +270,19 @@ class AESPipeline(wiring.Component):
             self.o.valid.eq(fifo.r_rdy),
             fifo.r_en.eq(self.o.ready),
         ]
+        # A read returns its credit one cycle later through a flip-flop next to the FIFO, so
+        # neither o.ready nor the counter has to reach across the pipeline in one cycle. The
+        # counter's +1/-1 and its comparison come from flip-flops only; i.valid and the
+        # returned credit merely select among them (no carry chain behind an input).
+        returned = Signal()
+        m.d.sync += returned.eq(fifo.r_rdy & self.o.ready)
         used = Signal(range(self.FIFO_DEPTH + 1))
-        used_next = Signal.like(used)
-        ready = Signal(init=1)
-        m.d.comb += [
-            used_next.eq(used + in_valid - (fifo.r_rdy & self.o.ready)),
-            self.i.ready.eq(ready),
-        ]
-        m.d.sync += [used.eq(used_next), ready.eq(used_next < self.FIFO_DEPTH)]
+        ready = Signal(init=1)  # == (used < FIFO_DEPTH)
+        m.d.comb += self.i.ready.eq(ready)
+        with m.If(in_valid & ~returned):
+            m.d.sync += [used.eq(used + 1), ready.eq(used < self.FIFO_DEPTH - 1)]
+        with m.Elif(returned & ~in_valid):
+            m.d.sync += [used.eq(used - 1), ready.eq(1)]
         return m
 
     def _round(self, m, r, st, en, register):

@@ -234,12 +234,17 @@ def test_credit_fips197_appendix_c(stages_per_round, sbox):
     assert got == [FIPS_C1_OUTPUT, FIPS_C3_OUTPUT, FIPS_C1_OUTPUT]
 
 
-def test_credit_full_rate_latency():
+@pytest.mark.parametrize(
+    ("stages_per_round", "sbox"),
+    [(1, "logic"), (2, "block")],  # spr2: FIFO_DEPTH == OUTPUT_LATENCY + 2, no credit to spare
+    ids=["spr1-logic", "spr2-block"],
+)
+def test_credit_full_rate_latency(stages_per_round, sbox):
     """o.ready high: one block per cycle with no bubble, OUTPUT_LATENCY = LATENCY + 2."""
     rng = random.Random(300)
-    dut = AESPipeline(stages_per_round=1, user_width=8, flow="credit")
+    dut = AESPipeline(stages_per_round=stages_per_round, sbox=sbox, user_width=8, flow="credit")
     assert dut.OUTPUT_LATENCY == dut.LATENCY + 2
-    assert dut.FIFO_DEPTH >= dut.OUTPUT_LATENCY + 1
+    assert dut.FIFO_DEPTH >= dut.OUTPUT_LATENCY + 2
     items = random_inputs(rng, 2 * dut.FIFO_DEPTH, user_width=8)
     accepted, outputs = run_stream(dut, [i for i, _ in items], rng=rng, ready_from_registers=True)
     assert accepted == list(range(len(items))), "input not accepted every cycle"
@@ -296,7 +301,7 @@ def test_flow_validation():
         dut = AESPipeline(stages_per_round=spr, flow="credit")
         assert dut.LATENCY == 1 + 14 * spr
         assert dut.OUTPUT_LATENCY == dut.LATENCY + 2
-        assert dut.FIFO_DEPTH >= dut.OUTPUT_LATENCY + 1  # full rate needs this many credits
+        assert dut.FIFO_DEPTH >= dut.OUTPUT_LATENCY + 2  # full rate needs this many credits
     with pytest.raises(ValueError, match="flow"):
         AESPipeline(flow="credits")
     with pytest.raises(TypeError, match="flow"):
