@@ -41,6 +41,8 @@ FREQ_MHZ = 200
 LUT4_AVAILABLE = 83640
 #: Flip-flops between the harness LFSR and each core valid/ready input (harness version 2).
 CONTROL_FFS = 2
+#: Output bits XORed into one flip-flop of the registered reduction tree (harness version 2).
+XOR_FANIN = 16
 HARNESS_VERSION = 2
 
 
@@ -50,16 +52,27 @@ class SynthHarness(wiring.Component):
     Each random ``valid``/``ready`` bit passes through ``CONTROL_FFS`` flip-flops on its way to
     the core, so that nextpnr can place a register next to the core logic it drives (as a real
     source or sink would be) instead of routing one LFSR bit across the chip in a cycle; the
-    input side and the output side of a long pipeline end up far apart. (Results without a
-    ``"harness"`` key in ``cores.json`` were measured before this, with the bits direct.)
+    input side and the output side of a long pipeline end up far apart. Likewise the output
+    bits are XOR-reduced through a tree of registers (``XOR_FANIN`` bits per flip-flop), not
+    one deep XOR in front of the output pin. (Results without a ``"harness"`` key in
+    ``cores.json`` were measured before this, with direct bits and one XOR.)
     """
 
     def __init__(self, core: wiring.Component):
         self.core = core
         super().__init__({"out": Out(1)})
+        out_bits = sum(
+            1 if member.flow == wiring.In else len(getattr(core, name).payload.as_value()) + 1
+            for name, member in core.signature.members.items()
+        )
+        tree_ff = 0
+        while out_bits > XOR_FANIN:
+            out_bits = (out_bits + XOR_FANIN - 1) // XOR_FANIN
+            tree_ff += out_bits
         self.harness_ff = (
             32
             + 1
+            + tree_ff
             + CONTROL_FFS * len(core.signature.members)
             + sum(
                 len(getattr(core, name).payload.as_value()) + 1
@@ -105,7 +118,15 @@ class SynthHarness(wiring.Component):
         for n, name in enumerate(n for n, mb in core.signature.members.items() if mb.flow == Out):
             ready = piped(lfsr[24 + n] | lfsr[28 + n], f"ready{n}")
             m.d.comb += getattr(core, name).ready.eq(ready)
-        m.d.sync += self.out.eq(Cat(*outputs).xor())
+        bits = Cat(*outputs)
+        while len(bits) > XOR_FANIN:  # registered XOR tree, XOR_FANIN inputs per flip-flop
+            level = Signal((len(bits) + XOR_FANIN - 1) // XOR_FANIN)
+            m.d.sync += [
+                level[k].eq(bits[XOR_FANIN * k : XOR_FANIN * (k + 1)].xor())
+                for k in range(len(level))
+            ]
+            bits = level
+        m.d.sync += self.out.eq(bits.xor())
         return m
 
 
