@@ -56,6 +56,23 @@ def _key_step_temp(r):
     return t128, t256
 
 
+def _key_addrs(r, p, q, aes256):
+    """Round ``r``'s four ``SubWord`` lookup addresses (in ``RotWord`` order) from the ``(p,
+    q)`` it starts with (see the class docstring); ``None`` for the last round (no key step).
+
+    Computed one stage early and registered, so the key-schedule S-boxes, like the state
+    ones, are addressed straight from flip-flops (no key-size mux in front of the ROM).
+    """
+    if r >= ROUNDS:
+        return None
+    t128, t256 = _key_step_temp(r)
+    addrs = []
+    for j in range(4):
+        a256 = q[12 + t256[j][0]]
+        addrs.append(Mux(aes256, a256, p[12 + t128[j][0]]) if r <= _ROUNDS_128 else a256)
+    return addrs
+
+
 class AESPipeline(wiring.Component):
     """AES-128/AES-256 encryption, one block per cycle, key size and key chosen per block.
 
@@ -244,6 +261,7 @@ class AESPipeline(wiring.Component):
             "p": register("s0", key[:16], "p"),
             "q": register("s0", key[16:], "q"),
             "aes256": register("s0", self.i.payload.aes256, "aes256"),
+            "kaddr": register("s0", _key_addrs(1, key[:16], key[16:], self.i.payload.aes256), "ka"),
             "user": register("s0", self.i.payload.user, "user"),
             "valid": register("s0", in_valid, "valid"),
         }
@@ -296,12 +314,11 @@ class AESPipeline(wiring.Component):
 
         # S-box lookups: 16 state bytes (SubBytes, §5.1.1) and SubWord of the key word w, the
         # latter already in RotWord order (lookup j reads the source byte of temp byte j).
+        # The latter come registered from the previous stage (`_key_addrs`).
         addrs = list(st["state"])
         if key_step:
             t128, t256 = _key_step_temp(r)
-            for j in range(4):
-                a256 = q[12 + t256[j][0]]
-                addrs.append(Mux(aes256, a256, p[12 + t128[j][0]]) if has_128 else a256)
+            addrs += st["kaddr"]
             # Rcon, added to byte 0 of temp (FIPS-197 §5.2), folded into the prefix XORs below.
             rcon = [t256[j][1] if t128 is None else Mux(aes256, t256[j][1], t128[j][1])
                     for j in range(4)]  # fmt: skip
@@ -405,6 +422,7 @@ class AESPipeline(wiring.Component):
             "p": register(stage, rk if r + 1 < ROUNDS else None, "p"),
             "q": register(stage, new, "q"),
             "aes256": register(stage, aes256, "aes256") if r < ROUNDS else None,
+            "kaddr": register(stage, _key_addrs(r + 1, rk, new, aes256), "ka"),
             "user": register(stage, st["user"], "user"),
             "valid": register(stage, st["valid"], "valid"),
         }
