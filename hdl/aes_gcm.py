@@ -6,9 +6,9 @@ from amaranth.lib.wiring import In, Out
 
 from .aes_pipeline import AESPipeline
 from .ghash import GHASH
+from .hp_mask import hp_request_layout, hp_response_layout
 
-__all__ = ["AESGCM", "cmd_layout", "hp_request_layout", "hp_response_layout", "DATA_LAYOUT",
-           "OUT_LAYOUT"]  # fmt: skip
+__all__ = ["AESGCM", "cmd_layout", "DATA_LAYOUT", "OUT_LAYOUT"]
 
 #: Input beats: AAD beats then plaintext beats of a packet; ``last`` on its final beat.
 DATA_LAYOUT = data.StructLayout({"data": 128, "last": 1})
@@ -31,16 +31,6 @@ def cmd_layout(ghash_lanes: int) -> data.StructLayout:
             "pt_len": _LEN_BITS,
         }
     )
-
-
-def hp_request_layout(user_width: int) -> data.StructLayout:
-    """Payload of :attr:`AESGCM.hp_i`: one header-protection sample (RFC 9001 §5.4.3)."""
-    return data.StructLayout({"sample": 128, "hp_key": 256, "aes256": 1, "user": user_width})
-
-
-def hp_response_layout(user_width: int) -> data.StructLayout:
-    """Payload of :attr:`AESGCM.hp_o`: the five mask bytes and the request's ``user``."""
-    return data.StructLayout({"mask": 40, "user": user_width})
 
 
 def _user_layout(lanes):

@@ -14,6 +14,7 @@ from amaranth.lib.wiring import In, Out
 from .byte_stream_buffer import ByteStreamBuffer
 from .gso_segmenter import RAW_LAYOUT, SEGMENT_LAYOUT
 from .hp_apply import HeaderProtectionApply
+from .hp_mask import hp_request_layout, hp_response_layout
 
 CT_LAYOUT = data.StructLayout({"data": 128, "tag": 1, "last": 1})
 #: A datagram beat: ``n_bytes`` (1..16) valid bytes from lane 0, ``last`` on the final beat.
@@ -67,16 +68,8 @@ class DatagramAssembler(wiring.Component):
                 "seg": In(stream.Signature(SEGMENT_LAYOUT)),
                 "ct": In(stream.Signature(CT_LAYOUT)),
                 "raw": In(stream.Signature(RAW_LAYOUT)),
-                "hp_req": Out(
-                    stream.Signature(
-                        data.StructLayout(
-                            {"sample": 128, "hp_key": 256, "aes256": 1, "user": self.buf_bits}
-                        )
-                    )
-                ),
-                "hp_resp": In(
-                    stream.Signature(data.StructLayout({"mask": 40, "user": self.buf_bits}))
-                ),
+                "hp_req": Out(stream.Signature(hp_request_layout(self.buf_bits))),
+                "hp_resp": In(stream.Signature(hp_response_layout(self.buf_bits))),
                 "o": Out(stream.Signature(DGRAM_BEAT_LAYOUT)),
                 "freed": Out(1),
             }

@@ -6,7 +6,17 @@ from amaranth.lib.wiring import In, Out
 
 from .aes_pipeline import AESPipeline, _check_int
 
-__all__ = ["HeaderProtectionMask"]
+__all__ = ["HeaderProtectionMask", "hp_request_layout", "hp_response_layout"]
+
+
+def hp_request_layout(user_width: int) -> data.StructLayout:
+    """A mask request: the 16-byte sample (RFC 9001 §5.4.2), the hp key and its size."""
+    return data.StructLayout({"sample": 128, "hp_key": 256, "aes256": 1, "user": user_width})
+
+
+def hp_response_layout(user_width: int) -> data.StructLayout:
+    """A mask: the first five bytes of the encrypted sample, and the request's ``user``."""
+    return data.StructLayout({"mask": 40, "user": user_width})
 
 
 class HeaderProtectionMask(wiring.Component):
@@ -41,14 +51,8 @@ class HeaderProtectionMask(wiring.Component):
         self.LATENCY = self._aes.LATENCY
         super().__init__(
             {
-                "i": In(
-                    stream.Signature(
-                        data.StructLayout(
-                            {"sample": 128, "hp_key": 256, "aes256": 1, "user": user_width}
-                        )
-                    )
-                ),
-                "o": Out(stream.Signature(data.StructLayout({"mask": 40, "user": user_width}))),
+                "i": In(stream.Signature(hp_request_layout(user_width))),
+                "o": Out(stream.Signature(hp_response_layout(user_width))),
             }
         )
 

@@ -146,12 +146,12 @@ class QuicTxEngine(wiring.Component):
         connect_fields(m, gcm.o, asm.ct)
         # Segment records wait here while their packets are inside AES-GCM (about 35 cycles),
         # so the segmenter can start the next packets without waiting for the assembler.
+        n_buffers = self.params["n_buffers"]
         m.submodules.seg_fifo = seg_fifo = fifo.SyncFIFOBuffered(
-            width=SEGMENT_LAYOUT.size, depth=self.params["n_buffers"]
+            width=SEGMENT_LAYOUT.size, depth=n_buffers
         )
         # Buffer credits: a datagram starts (its segment record is taken, and only then do its
         # beats go to AES-GCM) only when a datagram buffer is free for it.
-        n_buffers = self.params["n_buffers"]
         in_flight = Signal(range(n_buffers + 1))
         credit = Signal()
         started = Signal()
