@@ -7,7 +7,7 @@ one component: the segmenter *pops* exactly the bytes it wants from the head of 
 the datagram assembler *pushes* header, ciphertext and tag pieces and pops whole 16-byte words.
 """
 
-from amaranth.hdl import Array, Cat, Const, Module, Signal
+from amaranth.hdl import Array, Cat, Const, Module, Mux, Signal
 from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
 
@@ -63,23 +63,27 @@ class ByteStreamBuffer(wiring.Component):
 
         push = Signal()
         m.d.comb += push.eq(self.i.valid & self.i.ready)
-        kept = Signal(6)  # bytes left after the pop; new bytes land at buf[kept:]
-        m.d.comb += kept.eq(level - pop)
 
-        # Head shift: byte j of the next state comes from byte j + pop (zero past the end).
-        shift_src = Array(buf + [Const(0, 8)] * 16)
+        # The bytes after this cycle's push and before its pop: the held bytes with the beat
+        # laid in at ``level``. This depends on registers and the input beat only; ``pop``,
+        # which the consumer derives from its own ready logic late in the cycle, drives only
+        # the final 17:1 byte mux below (and the level update), not a compare-and-select chain.
         in_bytes = Array(self.i.payload.data.word_select(k, 8) for k in range(16))
-        for j in range(self.CAPACITY):
-            shifted = shift_src[j + pop]
-            rel = Signal(range(-self.CAPACITY, self.CAPACITY + 1), name=f"rel{j}")
-            m.d.comb += rel.eq(j - kept)
+        merged = []
+        for k in range(self.CAPACITY):
+            byte = Signal(8, name=f"merged{k}")
+            rel = Signal(range(-self.CAPACITY, self.CAPACITY + 1), name=f"rel{k}")
+            m.d.comb += [rel.eq(k - level), byte.eq(buf[k])]
             with m.If(push & (rel >= 0) & (rel < 16)):
-                m.d.sync += buf[j].eq(in_bytes[rel[:4]])
-            with m.Else():
-                m.d.sync += buf[j].eq(shifted)
+                m.d.comb += byte.eq(in_bytes[rel[:4]])
+            merged.append(byte)
 
-        with m.If(push):
-            m.d.sync += level.eq(kept + self.i.payload.n_bytes)
-        with m.Else():
-            m.d.sync += level.eq(kept)
+        # Head shift: byte j of the next state is merged byte j + pop (zero past the end).
+        padded = merged + [Const(0, 8)] * 16
+        for j in range(self.CAPACITY):
+            m.d.sync += buf[j].eq(Array(padded[j : j + 17])[pop])
+
+        total = Signal(7)  # bytes after the push, before the pop
+        m.d.comb += total.eq(level + Mux(push, self.i.payload.n_bytes, 0))
+        m.d.sync += level.eq(total - pop)
         return m
