@@ -138,27 +138,37 @@ class GSOSegmenter(wiring.Component):
         cmd_done = Signal()
         seg_done = Signal()
 
+        # Registered, so that nothing in a per-cycle path (pop, the AES-GCM command) waits on
+        # a compare-and-subtract of the send's counters: ``seg_len`` = bytes of this segment
+        # (min(remaining, seg_size)), ``pt_len`` = its payload bytes, ``left_n`` = bytes of the
+        # next payload or bypass beat (min(left, 16)), ``left_last`` = that beat is the last.
         seg_len = Signal(16)
-        m.d.comb += seg_len.eq(Mux(remaining < seg_size, remaining, seg_size))
+        pt_len = Signal(16)
+        left_n = Signal(5)
+        left_last = Signal()
         dcid_len = desc.dcid_len
         pn_offset = Signal(5)
         m.d.comb += pn_offset.eq(dcid_len + 1)
 
         byte0 = self.window[:8]
         pn_len_m1 = hdr[:2]
-        # The truncated PN: pn_len bytes at pn_offset, big-endian.
-        pn_bytes = hdr.bit_select(pn_offset * 8, 32)
+        # The truncated PN (pn_len bytes at pn_offset, big-endian) is taken from the header as
+        # it is captured (``hdr_next``) and registered, so the PN decode starts from registers.
+        hdr_next = Signal(256)
+        m.d.comb += hdr_next.eq(hdr)
+        pn_bytes = hdr_next.bit_select(pn_offset * 8, 32)
+        truncated_next = Signal(32)
         truncated = Signal(32)
-        with m.Switch(pn_len_m1):
+        with m.Switch(hdr_next[:2]):
             for k in range(4):
                 with m.Case(k):
-                    m.d.comb += truncated.eq(
+                    m.d.comb += truncated_next.eq(
                         Cat(*[pn_bytes.word_select(k - j, 8) for j in range(k + 1)])
                     )
         m.d.comb += [
             pnd.i.valid.eq(1),
             pnd.o.ready.eq(1),
-            pnd.i.payload.expected.eq(desc.next_pkt_num),
+            pnd.expected.eq(desc.next_pkt_num),  # set in IDLE; the first decode is in CMD
             pnd.i.payload.truncated.eq(truncated),
             pnd.i.payload.pn_len_m1.eq(pn_len_m1),
         ]
@@ -171,6 +181,18 @@ class GSOSegmenter(wiring.Component):
         def min16(value):
             return Mux(value < 16, value, 16)
 
+        def set_left(value):
+            m.d.sync += [left.eq(value), left_n.eq(min16(value)), left_last.eq(value <= 16)]
+
+        def set_seg_len(rem):
+            """``remaining`` becomes ``rem`` (``seg_size`` is final): the segment's length."""
+            m.d.sync += seg_len.eq(Mux(rem < seg_size, rem, seg_size))
+
+        def capture(part):
+            """The header's ``part`` (0: bytes 0-15, 1: 16-31) is the window this cycle."""
+            m.d.comb += hdr_next.word_select(part, 128).eq(self.window)
+            m.d.sync += [hdr.word_select(part, 128).eq(self.window), truncated.eq(truncated_next)]
+
         m.d.comb += [
             self.kt_addr.eq(self.desc.payload.index),
             self.gcm_cmd.payload.key.eq(entry.key),
@@ -178,13 +200,13 @@ class GSOSegmenter(wiring.Component):
             self.gcm_cmd.payload.iv.eq(nonce),
             self.gcm_cmd.payload.h_powers.eq(entry.h_powers),
             self.gcm_cmd.payload.aad_len.eq(hdr_len),
-            self.gcm_cmd.payload.pt_len.eq(seg_len - hdr_len),
+            self.gcm_cmd.payload.pt_len.eq(pt_len),
             self.seg.payload.header.eq(hdr),
             self.seg.payload.hdr_len.eq(hdr_len),
             self.seg.payload.pn_offset.eq(pn_offset),
             self.seg.payload.hp_key.eq(entry.hp_key),
             self.seg.payload.aes256.eq(entry.aes256),
-            self.seg.payload.pt_len.eq(seg_len - hdr_len),
+            self.seg.payload.pt_len.eq(pt_len),
         ]
 
         # Completions leave through a small FIFO, so the next send starts without waiting
@@ -219,6 +241,7 @@ class GSOSegmenter(wiring.Component):
                 n_dgrams.eq(n_dgrams + 1),
                 first.eq(0),
             ]
+            set_seg_len(remaining - seg_len)
             with m.If(remaining == seg_len):
                 finish_send(n_dgrams + 1)
             with m.Elif(desc.bypass):
@@ -243,14 +266,21 @@ class GSOSegmenter(wiring.Component):
                 gso = desc.gso
                 with m.If(desc.bypass):
                     size = Mux(gso != 0, gso, desc.length)
-                    m.d.sync += seg_size.eq(size)
+                    m.d.sync += [
+                        seg_size.eq(size),
+                        seg_len.eq(Mux(remaining < size, remaining, size)),
+                    ]
                     with m.If(size > self.max_datagram):
                         m.d.sync += status.eq(Status.TOO_BIG)
                         m.next = "DROP"
                     with m.Else():
                         m.next = "BYP_SEG"
                 with m.Else():
-                    m.d.sync += seg_size.eq(Mux(gso != 0, gso - TAG_BYTES, desc.length))
+                    size = Mux(gso != 0, gso - TAG_BYTES, desc.length)
+                    m.d.sync += [
+                        seg_size.eq(size),
+                        seg_len.eq(Mux(remaining < size, remaining, size)),
+                    ]
                     dgram = Mux(gso != 0, gso, desc.length + TAG_BYTES)
                     with m.If(~self.kt_data.valid):
                         m.d.sync += status.eq(Status.NO_KEY)
@@ -272,7 +302,8 @@ class GSOSegmenter(wiring.Component):
                         m.d.sync += status.eq(Status.SHORT_SEGMENT)
                         m.next = "DROP"
                     with m.Else():
-                        m.d.sync += [hdr[:128].eq(self.window), hdr_len.eq(h)]
+                        capture(0)
+                        m.d.sync += [hdr_len.eq(h), pt_len.eq(seg_len - h)]
                         m.d.comb += self.pop.eq(min16(h))
                         with m.If(h > 16):
                             m.next = "HDR2"
@@ -280,7 +311,7 @@ class GSOSegmenter(wiring.Component):
                             m.next = "CMD"
             with m.State("HDR2"):
                 with m.If(self.level >= hdr_len - 16):
-                    m.d.sync += hdr[128:].eq(self.window)
+                    capture(1)
                     m.d.comb += self.pop.eq(hdr_len - 16)
                     m.next = "CMD"
             with m.State("CMD"):
@@ -294,11 +325,8 @@ class GSOSegmenter(wiring.Component):
                 seg_now = seg_done | self.seg.ready
                 m.d.sync += [cmd_done.eq(cmd_now), seg_done.eq(seg_now)]
                 with m.If(cmd_now & seg_now):
-                    m.d.sync += [
-                        cmd_done.eq(0),
-                        seg_done.eq(0),
-                        left.eq(seg_len - hdr_len),
-                    ]
+                    m.d.sync += [cmd_done.eq(0), seg_done.eq(0)]
+                    set_left(pt_len)
                     m.next = "AAD1"
             with m.State("AAD1"):
                 m.d.comb += [
@@ -325,16 +353,16 @@ class GSOSegmenter(wiring.Component):
                     with m.Else():
                         end_segment()
             with m.State("PAY"):
-                n = min16(left)
+                n = left_n
                 m.d.comb += [
                     self.gcm_data.valid.eq(self.level >= n),
                     self.gcm_data.payload.data.eq(self.window),
-                    self.gcm_data.payload.last.eq(left <= 16),
+                    self.gcm_data.payload.last.eq(left_last),
                 ]
                 with m.If(self.gcm_data.valid & self.gcm_data.ready):
                     m.d.comb += self.pop.eq(n)
-                    m.d.sync += left.eq(left - n)
-                    with m.If(left <= 16):
+                    set_left(left - n)
+                    with m.If(left_last):
                         end_segment()
             with m.State("BYP_SEG"):
                 m.d.comb += [
@@ -343,20 +371,20 @@ class GSOSegmenter(wiring.Component):
                     self.seg.payload.dgram_len.eq(seg_len),
                 ]
                 with m.If(self.seg.ready):
-                    m.d.sync += left.eq(seg_len)
+                    set_left(seg_len)
                     m.next = "BYP_DATA"
             with m.State("BYP_DATA"):
-                n = min16(left)
+                n = left_n
                 m.d.comb += [
                     self.raw.valid.eq(self.level >= n),
                     self.raw.payload.data.eq(self.window),
                     self.raw.payload.n_bytes.eq(n),
-                    self.raw.payload.last.eq(left <= 16),
+                    self.raw.payload.last.eq(left_last),
                 ]
                 with m.If(self.raw.valid & self.raw.ready):
                     m.d.comb += self.pop.eq(n)
-                    m.d.sync += left.eq(left - n)
-                    with m.If(left <= 16):
+                    set_left(left - n)
+                    with m.If(left_last):
                         end_segment()
             with m.State("DROP"):
                 avail = Mux(self.level < 16, self.level, 16)

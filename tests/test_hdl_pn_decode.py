@@ -39,12 +39,26 @@ def test_decoder_matches_rfc9000_appendix_a3():
         pn_len = rng.randint(1, 4)
         expected = rng.choice([rng.randrange(1 << 64), rng.randrange(1 << 20), rng.randrange(300)])
         cases.append((expected, rng.randrange(1 << (8 * pn_len)), pn_len))
+    # Window edges: candidates at expected +- hwin and one either side, for every PN length,
+    # including anchors near 0, near the 2^62 cap and near 2^64.
+    for pn_len in range(1, 5):
+        win = 1 << (8 * pn_len)
+        hwin = win // 2
+        anchors = [hwin, hwin + 1, win, (1 << 62) - win, (1 << 62) - hwin, (1 << 64) - hwin]
+        anchors += [rng.randrange(1 << 64) for _ in range(4)]
+        for expected in anchors:
+            for delta in (-hwin - 1, -hwin, -hwin + 1, 0, hwin - 1, hwin, hwin + 1):
+                cases.append((expected, (expected + delta) % win, pn_len))
     dut = PacketNumberDecoder()
 
     async def tb(ctx):
         ctx.set(dut.o.ready, 1)
+        previous = None
         for expected, trunc, pn_len in cases:
-            ctx.set(dut.i.payload.expected, expected)
+            if expected != previous:  # the anchor is registered: it applies a cycle later
+                ctx.set(dut.expected, expected)
+                await ctx.tick()
+                previous = expected
             ctx.set(dut.i.payload.truncated, trunc)
             ctx.set(dut.i.payload.pn_len_m1, pn_len - 1)
             ctx.set(dut.i.valid, 1)
@@ -54,6 +68,7 @@ def test_decoder_matches_rfc9000_appendix_a3():
             assert got == want, (hex(expected), hex(trunc), pn_len, hex(got), hex(want))
 
     sim = Simulator(dut)
+    sim.add_clock(1e-8)
     sim.add_testbench(tb)
     sim.run()
     assert rfc9000_decode(0xA82F30EA, 0x9B32, 16) == 0xA82F9B32
