@@ -98,7 +98,10 @@ class DatagramAssembler(wiring.Component):
             full.eq((full | set_full) & ~clr_full),
             ready.eq((ready | set_ready) & ~clr_full),
         ]
-        lens = Array(Signal(16, name=f"len{b}") for b in range(nb))
+        # Per buffer, from the datagram length at write time, so reading needs no arithmetic
+        # on it: the index of its last word and the byte count of that word.
+        last_word = Array(Signal(word_bits, name=f"last_word{b}") for b in range(nb))
+        tail = Array(Signal(5, name=f"tail{b}") for b in range(nb))
         bypass = Array(Signal(name=f"bypass{b}") for b in range(nb))
         dcid = Array(Signal(5, name=f"dcid{b}") for b in range(nb))
         cap = Array(Signal(256, name=f"cap{b}") for b in range(nb))
@@ -173,7 +176,8 @@ class DatagramAssembler(wiring.Component):
                         wptr.eq(0),
                         hp_issued.eq(0),
                         c_left.eq(p.pt_len),
-                        lens[wb].eq(p.dgram_len),
+                        last_word[wb].eq((p.dgram_len - 1) >> 4),
+                        tail[wb].eq(Mux(p.dgram_len[:4] == 0, 16, p.dgram_len[:4])),
                         bypass[wb].eq(p.bypass),
                         dcid[wb].eq(p.pn_offset - 1),
                     ]
@@ -250,9 +254,7 @@ class DatagramAssembler(wiring.Component):
         # ---------------------------------------------------------------- read side
         rb = Signal(self.buf_bits)
         rword = Signal(word_bits + 1)
-        rlen = lens[rb]
-        nwords = (rlen + 15) >> 4
-        is_last = rword + 1 == nwords
+        is_last = rword[:word_bits] == last_word[rb]
         can_read = full.bit_select(rb, 1) & ready.bit_select(rb, 1) & (ofifo.level <= 5)
         from_mem = Signal()
         pend = Signal(DGRAM_BEAT_LAYOUT)
@@ -267,7 +269,7 @@ class DatagramAssembler(wiring.Component):
             m.d.sync += [
                 from_mem.eq(bypass[rb] | (rword >= 2)),
                 pend.data.eq(header_word),
-                pend.n_bytes.eq(Mux(is_last, rlen - (rword << 4), 16)),
+                pend.n_bytes.eq(Mux(is_last, tail[rb], 16)),
                 pend.last.eq(is_last),
                 pend.bypass.eq(bypass[rb]),
                 rword.eq(rword + 1),
