@@ -105,7 +105,7 @@ class AESGCM(wiring.Component):
       At the pipeline output the mask slot lines up with the previous packet's length block,
       the GHASH cycle that has no AES slot: one mask per packet costs no cycle at full rate
       (P + 2 AES slots per packet, the engine notes' floor, in ``A + P + 1`` cycles). Latency
-      from a request taken to its mask valid: the AES ``LATENCY``. ``hp_o`` must not wait on
+      from a request taken to its mask valid: ``AES_LATENCY``. ``hp_o`` must not wait on
       ``o`` (a stalled ``hp_o`` stalls the pipeline); the engine always takes masks.
 
     **Throughput**: ``max(A, 1) + P`` AES slots per packet (``A``, ``P`` = AAD and plaintext
@@ -113,9 +113,10 @@ class AESGCM(wiring.Component):
     packets take ``A + P + 1`` cycles each: the GHASH floor of the engine notes, with no
     bubble between packets of different keys or key sizes. **Latency** ``LATENCY`` cycles from
     a packet's last AES slot entering the pipeline (its last beat accepted) to its tag beat
-    valid, without stalls: AES ``LATENCY`` (29 with two stages per round) + ``ghash_lanes`` +
-    6 (39 for the defaults). A ciphertext beat is valid ``CT_LATENCY = AES LATENCY + 3``
-    cycles after its plaintext beat is accepted.
+    valid, without stalls: ``AES_LATENCY`` (the pipeline's ``OUTPUT_LATENCY``: 31 with two
+    stages per round and the credit flow, 29 with the stall flow) + ``ghash_lanes`` + 6 (41
+    for the defaults). A ciphertext beat is valid ``CT_LATENCY = AES_LATENCY + 3`` cycles
+    after its plaintext beat is accepted.
 
     Design:
 
@@ -144,28 +145,43 @@ class AESGCM(wiring.Component):
       halve that and still carry real QUIC packets, >= 3 GHASH cycles each, at full rate).
       The command is accepted into a one-entry holding register, so the next packet's first
       slot can start in the cycle after the previous packet's last slot.
-    - Ready paths are cut by FIFOs (hashes, output), so the AES pipeline enable depends only
-      on registers: FIFO levels, GHASH's output valid, the pipeline's last stage (and
-      ``hp_o.ready`` when the header-protection port is there).
+    - **AES flow control** (``aes_flow``): ``"credit"`` (default) runs the AES pipeline with
+      no enable into its own output FIFO, ``i.ready`` a flip-flop (:class:`AESPipeline`
+      ``flow="credit"``), 2 cycles more latency. With ``"stall"`` one enable, derived from
+      the hashing side's state, drives every pipeline register (~19k flip-flops and the 138
+      block-RAM S-box reads with two stages per round): in the engine that net and the ready
+      path through it limited the clock. Either way the ready paths are cut by FIFOs
+      (hashes, output), so the pipeline's ``o.ready`` depends only on registers: FIFO
+      levels, GHASH's output valid, the pipeline's output (and ``hp_o.ready`` when the
+      header-protection port is there).
 
     Parameters (keyword-only): ``stages_per_round`` (1, 2), ``ghash_lanes`` (1, 2, 4),
-    ``hp_user_width`` (``None``: no header-protection port; 0..128: its ``user`` width).
+    ``hp_user_width`` (``None``: no header-protection port; 0..128: its ``user`` width),
+    ``aes_flow`` (``"credit"``, ``"stall"``).
     """
 
-    def __init__(self, *, stages_per_round=2, ghash_lanes=4, hp_user_width=None):
+    def __init__(self, *, stages_per_round=2, ghash_lanes=4, hp_user_width=None, aes_flow="credit"):
         # Check everything before building parts (a part left unelaborated warns).
         _check_choice("stages_per_round", stages_per_round, (1, 2))
         _check_choice("ghash_lanes", ghash_lanes, (1, 2, 4))
         if hp_user_width is not None:
             _check_choice("hp_user_width", hp_user_width, range(129))
+        if aes_flow not in ("stall", "credit"):
+            raise ValueError(f"aes_flow must be 'stall' or 'credit', not {aes_flow!r}")
         self._user = _user_layout(ghash_lanes)
-        self._aes = AESPipeline(stages_per_round=stages_per_round, user_width=self._user.size)
+        self._aes = AESPipeline(
+            stages_per_round=stages_per_round, user_width=self._user.size, flow=aes_flow
+        )
         self._ghash = GHASH(lanes=ghash_lanes)
         self.stages_per_round = stages_per_round
         self.ghash_lanes = ghash_lanes
-        self.AES_LATENCY = self._aes.LATENCY
-        self.LATENCY = self._aes.LATENCY + ghash_lanes + 6
-        self.CT_LATENCY = self._aes.LATENCY + 3
+        self.aes_flow = aes_flow
+        self.AES_LATENCY = self._aes.OUTPUT_LATENCY
+        self.LATENCY = self.AES_LATENCY + ghash_lanes + 6
+        self.CT_LATENCY = self.AES_LATENCY + 3
+        # Enough for back-to-back one-slot packets at full rate with the stall flow; with the
+        # credit flow (2 cycles more in the AES FIFO) such degenerate packets may be slowed by
+        # a cycle now and then, real QUIC packets (>= 2 blocks) are not.
         self.CTX_DEPTH = self._aes.LATENCY + 4
         self.OUT_DEPTH = 16
         self.hp_user_width = hp_user_width

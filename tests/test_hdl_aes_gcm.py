@@ -302,13 +302,15 @@ def test_random_packets_idles_and_backpressure():
 def test_other_lanes_and_one_stage_per_round(lanes):
     rng = random.Random(10 + lanes)
     packets = _random_packets(rng, 9, max_pt=70)
-    dut = AESGCM(stages_per_round=1, ghash_lanes=lanes)
+    flow = "stall" if lanes == 2 else "credit"
+    dut = AESGCM(stages_per_round=1, ghash_lanes=lanes, aes_flow=flow)
     beats, slots = _simulate(dut, packets, seed=10 + lanes, idle_p=0.2, ready_p=0.7)
     _check(packets, beats)
     _check_slots(packets, slots)
 
 
-def test_back_to_back_at_the_ghash_floor():
+@pytest.mark.parametrize("aes_flow", ["credit", "stall"])
+def test_back_to_back_at_the_ghash_floor(aes_flow):
     """Always-valid input, always-ready output, a new key every packet: consecutive tags are
     exactly A + P + 1 cycles apart (the GHASH floor), so no bubble between packets; and the
     documented latencies hold."""
@@ -318,7 +320,7 @@ def test_back_to_back_at_the_ghash_floor():
         (rng.randbytes(16 if n % 2 else 32), rng.randbytes(12), rng.randbytes(a), rng.randbytes(p))
         for n, (a, p) in enumerate(sizes)
     ]
-    dut = AESGCM()
+    dut = AESGCM(aes_flow=aes_flow)
     beats, slots = _simulate(dut, packets, seed=4)
     tag_cycles = _check(packets, beats)
     _check_slots(packets, slots)
@@ -327,7 +329,7 @@ def test_back_to_back_at_the_ghash_floor():
         floor = _blocks(len(aad)) + _blocks(len(pt)) + 1
         assert tag_cycles[n] - tag_cycles[n - 1] == floor, f"packet {n}"
     # A lone packet (11-byte AAD: slot 0 = J0 + AAD, then plaintext slots): latencies.
-    beats, slots = _simulate(AESGCM(), packets[:1], seed=5)
+    beats, slots = _simulate(AESGCM(aes_flow=aes_flow), packets[:1], seed=5)
     assert beats[-1][0] - slots[-1][0] == dut.LATENCY
     assert beats[0][0] - slots[1][0] == dut.CT_LATENCY
 
@@ -385,6 +387,8 @@ def test_parameter_validation():
         AESGCM(2, 4)
     with pytest.raises(ValueError, match="hp_user_width"):
         AESGCM(hp_user_width=129)
+    with pytest.raises(ValueError, match="aes_flow"):
+        AESGCM(aes_flow="none")
 
 
 def test_verilog_conversion():
