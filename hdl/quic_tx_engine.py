@@ -142,7 +142,20 @@ class QuicTxEngine(wiring.Component):
             inbuf.pop.eq(seg.pop),
         ]
         connect_fields(m, seg.gcm_cmd, gcm.cmd)
-        connect_fields(m, seg.gcm_data, gcm.i)
+        # The AAD and payload beats reach AES-GCM through a small FIFO: its write side is ready
+        # from its own registered level, so AES-GCM's ready (pipeline enable, GHASH and output
+        # FIFO state) does not reach the segmenter's pop and the input buffer's byte shifter
+        # in the same cycle. Costs a cycle of latency, no throughput.
+        beat_layout = gcm.i.payload.shape()
+        m.submodules.beat_fifo = beat_fifo = fifo.SyncFIFOBuffered(width=beat_layout.size, depth=4)
+        m.d.comb += [
+            beat_fifo.w_data.eq(seg.gcm_data.payload),
+            beat_fifo.w_en.eq(seg.gcm_data.valid),
+            seg.gcm_data.ready.eq(beat_fifo.w_rdy),
+            gcm.i.payload.eq(beat_fifo.r_data),
+            gcm.i.valid.eq(beat_fifo.r_rdy),
+            beat_fifo.r_en.eq(gcm.i.ready),
+        ]
         connect_fields(m, gcm.o, asm.ct)
         # Segment records wait here while their packets are inside AES-GCM (about 35 cycles),
         # so the segmenter can start the next packets without waiting for the assembler.
