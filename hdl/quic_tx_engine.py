@@ -2,10 +2,10 @@
 
 Data flow (one lane, 16 bytes a cycle)::
 
-    s ──> ByteStreamBuffer ──> GSOSegmenter ──gcm_cmd/gcm_data──> AESGCM ──ct──┐
-    desc ─────────────────────────┘  │ └──seg/raw─(credits)──────────────> DatagramAssembler ──> o
-    ctl ──> KeyTable <── kt_* ───────┘              AESGCM.hp_i/hp_o <─hp_req/hp_resp─┘
-                                                  cpl <── GSOSegmenter; counters <── TxCounters
+    s ──> ByteStreamBuffer ──> GSOSegmenter ──gcm_cmd, gcm_data (FIFO)──> AESGCM ──ct─┐
+    desc ─────────────────────────┘  │ └──seg/raw─(credits)───────────────> DatagramAssembler ──> o
+    ctl ──> KeyTable <── kt_* ───────┘               AESGCM.hp_i/hp_o <─hp_req/hp_resp─┘
+                                                   cpl <── GSOSegmenter; counters <── TxCounters
 
 Header-protection masks are computed in AES-GCM's own AES pipeline (one slot per packet, in
 the cycle of the length block, which has no AES slot), so the engine has one AES pipeline.
