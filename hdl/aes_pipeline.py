@@ -2,7 +2,6 @@
 
 from amaranth.hdl import Cat, Module, Mux, Signal
 from amaranth.lib import data, stream, wiring
-from amaranth.lib.fifo import SyncFIFOBuffered
 from amaranth.lib.wiring import In, Out
 
 from .aes_sbox import (
@@ -12,13 +11,14 @@ from .aes_sbox import (
     hdl_xtime,
     sbox_memory,
 )
+from .credit_fifo import CreditFIFO
 
 __all__ = ["AESPipeline"]
 
 #: Rounds every block goes through; AES-128 blocks finish at round 10 and bypass 11..14.
 ROUNDS = 14
 _ROUNDS_128 = 10
-#: Cycles from writing an empty ``SyncFIFOBuffered`` to its ``r_rdy``.
+#: Cycles from writing an empty ``CreditFIFO`` to its ``r.valid``.
 _FIFO_LATENCY = 2
 
 
@@ -91,7 +91,7 @@ class AESPipeline(wiring.Component):
       ``o.ready``). No buffering; ``o`` is the last pipeline register.
     - ``flow="credit"``: the pipeline registers have no enable (data move every cycle; only
       the ``valid`` bits reset; block-RAM reads have ``en = 1``) and write an output FIFO
-      (``SyncFIFOBuffered``, ``FIFO_DEPTH`` entries: 33 for 1 stage per round, 49 for 2 or 3).
+      (``hdl/credit_fifo.py``, ``FIFO_DEPTH`` entries: 33 for 1 stage per round, 49 for 2 or 3).
       A counter of blocks in flight (pipeline + FIFO, + one cycle while a read's credit comes
       back through a register) keeps at most ``FIFO_DEPTH`` of them, so the FIFO never
       overflows; ``i.ready`` is a flip-flop (``used < FIFO_DEPTH``), with no combinational path
@@ -311,20 +311,20 @@ class AESPipeline(wiring.Component):
         # Credit flow: every block in flight (pipeline or FIFO) holds one of FIFO_DEPTH
         # credits, so the FIFO always has room for what the pipeline delivers. ``i.ready`` is
         # a flip-flop: no combinational path from ``o.ready`` to ``i.ready``.
-        m.submodules.fifo = fifo = SyncFIFOBuffered(width=len(out), depth=self.FIFO_DEPTH)
+        m.submodules.fifo = fifo = CreditFIFO(width=len(out), depth=self.FIFO_DEPTH)
         m.d.comb += [
-            fifo.w_data.eq(out),
-            fifo.w_en.eq(st["valid"]),
-            self.o.payload.eq(fifo.r_data),
-            self.o.valid.eq(fifo.r_rdy),
-            fifo.r_en.eq(self.o.ready),
+            fifo.w.payload.eq(out),
+            fifo.w.valid.eq(st["valid"]),
+            self.o.payload.eq(fifo.r.payload),
+            self.o.valid.eq(fifo.r.valid),
+            fifo.r.ready.eq(self.o.ready),
         ]
         # A read returns its credit one cycle later through a flip-flop next to the FIFO, so
         # neither o.ready nor the counter has to reach across the pipeline in one cycle. The
         # counter's +1/-1 and its comparison come from flip-flops only; i.valid and the
         # returned credit merely select among them (no carry chain behind an input).
         returned = Signal()
-        m.d.sync += returned.eq(fifo.r_rdy & self.o.ready)
+        m.d.sync += returned.eq(fifo.r.valid & self.o.ready)
         used = Signal(range(self.FIFO_DEPTH + 1))
         ready = Signal(init=1)  # == (used < FIFO_DEPTH)
         m.d.comb += self.i.ready.eq(ready)
