@@ -35,7 +35,7 @@ def _bytes(value, count):
     return [value[8 * j : 8 * j + 8] for j in range(count)]
 
 
-def _rot(r):
+def _rot_rcon(r):
     """Whether key step ``r`` (computing round key ``r``) applies ``RotWord`` and with which
     ``Rcon`` byte, per key size: ``(rot128, rcon128), (rot256, rcon256)`` (FIPS-197 §5.2).
 
@@ -55,7 +55,7 @@ def _word3_addrs(r, word, aes256):
     where the two sizes differ. ``None`` past the last step."""
     if r > ROUNDS:
         return None
-    k128, k256 = _rot(r)
+    k128, k256 = _rot_rcon(r)
     rot, plain = (1, 2, 3, 0), (0, 1, 2, 3)
     # Step 1 of AES-256 uses no lookup (round key 1 is the second key half): AES-128's order.
     order256 = rot if k256[0] or r == 1 else plain
@@ -109,11 +109,12 @@ class AESPipeline(wiring.Component):
       (zero-bubble key agility) and the connection table upstream stores only the 16- or
       32-byte key, not 11 or 15 expanded 16-byte round keys per key (and per header-protection
       key). The cost is 4 S-boxes and ~550 flip-flops per round (two stages). Each step
-      carries two round keys, ``q`` = round key ``r - 1`` and ``p`` = round key ``r - 2``, as
-      AES-256 (Nk = 8) derives round key ``r`` from both (AES-128 from ``q``): one uniform step
-      for both sizes, where only the XOR base (``q`` or ``p``), ``RotWord`` (chosen by the
-      lookup addresses) and ``Rcon`` depend on the key size. Step 1 serves AES-128 only (round
-      key 1 of AES-256 is the key's second half).
+      carries two round keys: ``q`` = round key ``r - 1`` (its last word feeds SubWord) and
+      ``p`` = the round key Nk words back, the XOR base (AES-128: ``r - 1``, AES-256: ``r -
+      2``), chosen by key size in the step before, where the choice shares a LUT with that
+      step's final XOR. One uniform step for both sizes: only ``p``, ``RotWord`` (chosen by
+      the lookup addresses) and ``Rcon`` depend on the key size. Step 1 serves AES-128 only
+      (round key 1 of AES-256 is the key's second half).
     - **Why ahead of the data.** Key step ``r`` has the shape of a round (S-box lookups, then
       XORs) and ends one stage before round ``r``'s last stage, so AddRoundKey XORs a
       registered round key: no key logic in series with MixColumns. Key step ``r + 1`` looks up
@@ -123,8 +124,11 @@ class AESPipeline(wiring.Component):
       AddRoundKey: the critical path with LUT S-boxes.) The price is one cycle of latency: the
       data wait one stage (stage 1) while key step 1 looks up its SubWord.
     - **Constant latency.** Every block goes through 14 rounds. AES-128 blocks finish at round
-      10 (no MixColumns there) and bypass rounds 11..14 through a 2:1 mux, so both sizes have
-      the same ``LATENCY`` and blocks never overtake each other.
+      10 (no MixColumns there): round 10 computes both its last-round result and the AES-256
+      round, and the AES-128 result rides a delay line (128 flip-flops a stage) through rounds
+      11..14, where a 2:1 mux picks it at the end. Both sizes have the same ``LATENCY``,
+      blocks never overtake each other, and no round but the last has a key-size mux in its
+      AddRoundKey (a mux there made round 11 the critical path with LUT S-boxes).
     - **Stage 0** registers ``block ^ key[0:16]`` (the initial AddRoundKey), the key and key
       step 1's lookup addresses, so logic upstream ends at a register.
     - ``stages_per_round=2``: stage A of each round is the S-box lookup, stage B ShiftRows
@@ -372,21 +376,22 @@ class AESPipeline(wiring.Component):
 
     def _key_step(self, m, r, ks, en, register):
         """Key step ``r`` (FIPS-197 §5.2): round key ``r`` from ``ks`` = ``{q: round key r -
-        1, p: round key r - 2, aes256, kaddr}`` (step 1: ``q`` = key bytes 0..15, ``hi`` = key
-        bytes 16..31), in ``stages_per_round`` stages; returns the same dict for step ``r + 1``
-        (``q`` = round key ``r``, registered)."""
+        1, p: the round key Nk words back (AES-128: r - 1, AES-256: r - 2), aes256, kaddr}``
+        (step 1: ``q`` = key bytes 0..15, ``hi`` = key bytes 16..31, no ``p``), in
+        ``stages_per_round`` stages; returns the same dict for step ``r + 1`` (registered)."""
         aes256, q, p = ks["aes256"], ks["q"], ks.get("p")
-        k128, k256 = _rot(r)
-        # The new words are prefix XORs of the round key Nk words back (AES-128: r - 1,
-        # AES-256: r - 2) with temp = SubWord(..) ^ Rcon; the part without the S-box is
-        # computed next to the lookups. Step 1 serves only AES-128 (AES-256 takes the key's
-        # second half), steps past 10 only AES-256.
+        k128, k256 = _rot_rcon(r)
+        # The new words are prefix XORs of ``p`` with temp = SubWord(..) ^ Rcon; the part
+        # without the S-box is computed next to the lookups. ``p`` comes chosen by key size
+        # from the step before, so no key-size mux (a high-fan-out select) sits in front of
+        # these XORs. Step 1 serves only AES-128 (AES-256 takes the key's second half), steps
+        # past 10 only AES-256.
         if r == 1:
             base, rcon = q, k128[1]
         elif k128 is None:
             base, rcon = p, k256[1]
         else:
-            base = [Mux(aes256, p[j], q[j]) for j in range(16)]
+            base = p
             rcon = k128[1] if k128[1] == k256[1] else Mux(aes256, k256[1], k128[1])
         acc = [base[0] ^ rcon if not isinstance(rcon, int) or rcon else base[0], *base[1:4]]
         pp = list(acc)
@@ -399,20 +404,25 @@ class AESPipeline(wiring.Component):
         new = [carry["pp"][k] ^ ksub[k % 4] for k in range(16)]
         if r == 1:
             new = [Mux(aes256, carry["hi"][k], new[k]) for k in range(16)]
+        # The next step's base: round key r - 1 for AES-256, r for AES-128 (one LUT with the
+        # XOR above: pp, ksub, q, aes256).
+        if r + 1 <= _ROUNDS_128:
+            p_next = [Mux(aes256, carry["q"][k], new[k]) for k in range(16)]
+        else:
+            p_next = carry["q"]
         stage = f"k{r}b" if self.stages_per_round >= 2 else f"k{r}"
         last = r == ROUNDS
         return {
             "q": register(stage, new, "q"),
-            "p": register(stage, carry["q"], "p") if not last else None,
+            "p": register(stage, p_next, "p") if not last else None,
             "aes256": register(stage, aes256, "aes256") if not last else None,
             "kaddr": register(stage, _word3_addrs(r + 1, new[12:16], aes256), "ka"),
         }
 
     def _round(self, m, r, st, rk, en, register):
         """Round ``r`` of the data path (FIPS-197 §5.1) with round key ``rk`` (registered)."""
-        has_128 = r <= _ROUNDS_128
         carry = {
-            "bypass": st["state"] if not has_128 else None,  # AES-128 rides through 11..14
+            "done128": st.get("done128"),  # finished AES-128 blocks, rounds 11..14
             "aes256": st["aes256"],
             "user": st["user"],
             "valid": st["valid"],
@@ -435,18 +445,23 @@ class AESPipeline(wiring.Component):
                 x[0] ^ a[0] ^ a[1] ^ a[2] ^ x[3],
             ]
 
-        # AddRoundKey (§5.1.4); the last round of each size has no MixColumns (§5.1).
-        if r < _ROUNDS_128:
+        # AddRoundKey (§5.1.4); the last round of each size has no MixColumns (§5.1). Round 10
+        # computes both: AES-256 goes on with MixColumns, the finished AES-128 result rides a
+        # delay line (``done128``) to round 14, where a 2:1 mux picks it. Rounds 10..13 thus
+        # have no key-size mux in their AddRoundKey, and round 14's mux is behind 2 XOR inputs.
+        done128 = carry["done128"]
+        if r == _ROUNDS_128:
+            done128 = [sr[j] ^ rk[j] for j in range(16)]
+        if r < ROUNDS:
             state = [mixed[j] ^ rk[j] for j in range(16)]
-        elif r == _ROUNDS_128:
-            state = [Mux(aes256, mixed[j], sr[j]) ^ rk[j] for j in range(16)]
         else:
-            final = sr if r == ROUNDS else mixed
-            state = [Mux(aes256, final[j] ^ rk[j], carry["bypass"][j]) for j in range(16)]
+            state = [Mux(aes256, sr[j] ^ rk[j], done128[j]) for j in range(16)]
+            done128 = None
 
         stage = f"r{r}b" if self.stages_per_round >= 2 else f"r{r}"
         return {
             "state": register(stage, state, "s"),
+            "done128": register(stage, done128, "d"),
             "aes256": register(stage, aes256, "aes256") if r < ROUNDS else None,
             "user": register(stage, carry["user"], "user"),
             "valid": register(stage, carry["valid"], "valid"),
