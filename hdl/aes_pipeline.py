@@ -345,16 +345,24 @@ class AESPipeline(wiring.Component):
         spr, sbox = self.stages_per_round, self.sbox
         if sbox == "composite":  # tower field, split by the stage-A register (spr == 3)
             subs = [hdl_sbox_composite_in(a) for a in addrs]
+        elif sbox == "logic":  # two 128-entry halves and a 2:1 mux by bit 7 (see aes_sbox)
+            subs = []
+            for n in range(0, len(addrs), 2):
+                halves = [sbox_memory(block_ram=False, half=h) for h in (0, 1)]
+                for h, rom in enumerate(halves):
+                    m.submodules[f"{tag}_sbox{n // 2}_{h}"] = rom
+                for a in addrs[n : n + 2]:
+                    lo, hi = (rom.read_port(domain="comb") for rom in halves)
+                    m.d.comb += [lo.addr.eq(a[:7]), hi.addr.eq(a[:7])]
+                    subs.append(Mux(a[7], hi.data, lo.data))
         else:
             subs = []
             for n in range(0, len(addrs), 2):  # two read ports per ROM (see the docstring)
-                rom = sbox_memory(block_ram=sbox == "block")
+                rom = sbox_memory(block_ram=True)
                 m.submodules[f"{tag}_sbox{n // 2}"] = rom
                 for a in addrs[n : n + 2]:
-                    port = rom.read_port(domain="sync" if sbox == "block" else "comb")
-                    m.d.comb += port.addr.eq(a)
-                    if sbox == "block":
-                        m.d.comb += port.en.eq(en)  # 1 with credit flow
+                    port = rom.read_port(domain="sync")
+                    m.d.comb += [port.addr.eq(a), port.en.eq(en)]  # en = 1 with credit flow
                     subs.append(port.data)
         if spr == 1:
             return subs, carry

