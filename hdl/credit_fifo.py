@@ -51,7 +51,11 @@ class CreditFIFO(wiring.Component):
     def elaborate(self, platform):
         m = Module()
         entries = self.depth - 1
-        m.submodules.mem = mem = Memory(shape=self.width, depth=entries, init=[])
+        # Distributed (LUT) RAM: the output register below is a synchronous read to yosys,
+        # which then put the engine's wide FIFO into 26 block RAMs, more than the part has left.
+        m.submodules.mem = mem = Memory(
+            shape=self.width, depth=entries, init=[], attrs={"ram_style": "distributed"}
+        )
         wport = mem.write_port()
         rport = mem.read_port(domain="comb")
 

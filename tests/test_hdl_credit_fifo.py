@@ -91,3 +91,13 @@ def test_parameter_validation():
         CreditFIFO(width=8, depth=4.0)
     with pytest.raises(TypeError, match="width"):
         CreditFIFO(width=True, depth=4)
+
+
+def test_memory_is_distributed_ram():
+    """The memory asks for LUT RAM: block RAM is for the S-boxes (see the module)."""
+    from amaranth.back import verilog
+
+    dut = CreditFIFO(width=40, depth=17)
+    ports = [dut.w.payload, dut.w.valid, dut.r.payload, dut.r.valid, dut.r.ready]  # w.ready: 1
+    text = verilog.convert(dut, name="credit_fifo", ports=ports)
+    assert 'ram_style = "distributed"' in text
