@@ -233,6 +233,7 @@ def synth_one(
         "harness_ff": harness["ff"],
         "status": "synth",
         "target_mhz": freq_mhz,
+        "pnr_args": list(pnr_args),
     }
     # generate() rewrites the Verilog only when its text changes, so a netlist newer than it
     # is this design's (yosys takes ~15 min on the engine).
@@ -317,6 +318,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seeds", type=int, default=3, help="nextpnr seeds (median Fmax)")
     ap.add_argument("--timeout", type=float, default=3600, help="seconds per tool call")
     ap.add_argument("--jobs", type=int, default=1, help="nextpnr seeds run at once (cores)")
+    ap.add_argument("--freq", type=float, default=FREQ_MHZ, help="nextpnr target in MHz")
+    ap.add_argument(
+        "--pnr-args", default="", help="more nextpnr options, one string (e.g. '--tmg-ripup')"
+    )
     ap.add_argument(
         "--reuse-netlist", action="store_true", help="skip yosys if its netlist is up to date"
     )
@@ -336,6 +341,8 @@ def main(argv: list[str] | None = None) -> int:
                 designs[name],
                 args.seeds,
                 args.timeout,
+                freq_mhz=args.freq,
+                pnr_args=tuple(args.pnr_args.split()),
                 reuse=args.reuse_netlist,
                 jobs=args.jobs,
             )
@@ -344,7 +351,7 @@ def main(argv: list[str] | None = None) -> int:
         previous[name] = result
         args.out.write_text(json.dumps(list(previous.values()), indent=2) + "\n")
         print(f"{name}: {result}", flush=True)
-    print(f"\nECP5 LFE5U-85F CABGA381 speed 8, nextpnr --freq {FREQ_MHZ}; {args.out}\n")
+    print(f"\nECP5 LFE5U-85F CABGA381 speed 8, nextpnr --freq {args.freq}; {args.out}\n")
     print(table(list(previous.values())))
     return 0
 
