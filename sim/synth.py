@@ -320,7 +320,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--jobs", type=int, default=1, help="nextpnr seeds run at once (cores)")
     ap.add_argument("--freq", type=float, default=FREQ_MHZ, help="nextpnr target in MHz")
     ap.add_argument(
-        "--pnr-args", default="", help="more nextpnr options, one string (e.g. '--tmg-ripup')"
+        "--pnr-args", default="", help="more nextpnr options, one string: --pnr-args=--tmg-ripup"
     )
     ap.add_argument(
         "--reuse-netlist", action="store_true", help="skip yosys if its netlist is up to date"
