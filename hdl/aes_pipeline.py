@@ -140,8 +140,9 @@ class AESPipeline(wiring.Component):
         (FPGA block RAM, whose output register is the stage-A register; its ``en`` is the
         pipeline enable). Few LUTs, but the block-RAM clock-to-out (4.3 ns on ECP5) sits in
         front of the stage-B logic.
-      - ``sbox="logic"``: combinational LUT ROMs (``rom_style="logic"``) feeding a fabric
-        register, so stage B starts from flip-flops; each ROM address bit drives ~170 LUTs.
+      - ``sbox="logic"``: combinational LUT ROMs (``rom_style="logic"``, each as two
+        128-entry halves and a 2:1 mux by bit 7) feeding a fabric register, so stage B starts
+        from flip-flops; each ROM address bit drives ~170 LUTs.
       - ``sbox="composite"``: the S-box computed over GF((2^4)^2) (``hdl/aes_sbox.py``): a
         12-bit intermediate, ~100 LUT4 per S-box, low address fan-out, deeper logic.
     - ``stages_per_round=3``: as 2 with one more register (in the data and the key path),
@@ -208,7 +209,7 @@ class AESPipeline(wiring.Component):
       EBR clock-to-out. The key path ahead and ``CreditFIFO`` removed the first and the third.
     - Every ROM has at most two read ports (yosys heap limit; a block RAM has two): each round
       uses 8 ROMs for its 16 state lookups and each of the 14 key steps 2 for its 4 SubWord
-      lookups. Total 140 ROMs.
+      lookups. Total 140 ROMs (with ``sbox="logic"`` each is two 128-entry halves).
     - Data signals are byte-wide (state, ``p``, ``q``): free in hardware and much faster in
       Icarus than 128-bit nets. Data registers have no reset; only ``valid`` bits reset.
     """

@@ -83,6 +83,19 @@ def test_composite_sbox_hardware_matches_table():
     assert [sbox_composite(v) for v in range(256)] == list(SBOX)
 
 
+def test_sbox_halves():
+    """The logic S-box halves are the table's two halves; only logic ROMs are split."""
+    from hdl.aes_sbox import sbox_memory
+
+    assert [sbox_memory(block_ram=False, half=h).init[j] for h in (0, 1) for j in range(128)] == (
+        list(SBOX)
+    )
+    with pytest.raises(ValueError, match="half"):
+        sbox_memory(block_ram=True, half=0)
+    with pytest.raises(ValueError, match="half"):
+        sbox_memory(block_ram=False, half=2)
+
+
 def test_field_and_rcon_match_fips197():
     assert gf_mul(0x57, 0x83) == 0xC1  # §4.2
     assert gf_mul(0x57, 0x13) == 0xFE  # §4.2.1
