@@ -15,7 +15,7 @@ from .credit_fifo import CreditFIFO
 
 __all__ = ["AESPipeline"]
 
-#: Rounds every block goes through; AES-128 blocks finish at round 10 and bypass 11..14.
+#: Rounds every block goes through; AES-128 blocks finish at round 10 and ride a delay line to 14.
 ROUNDS = 14
 _ROUNDS_128 = 10
 #: Cycles from writing an empty ``CreditFIFO`` to its ``r.valid``.
