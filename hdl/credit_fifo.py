@@ -52,7 +52,7 @@ class CreditFIFO(wiring.Component):
         m = Module()
         entries = self.depth - 1
         # Distributed (LUT) RAM: the output register below is a synchronous read to yosys,
-        # which then put the engine's wide FIFO into 26 block RAMs, more than the part has left.
+        # which then put the engine's wide FIFO into 8 block RAMs (211 of the part's 208).
         m.submodules.mem = mem = Memory(
             shape=self.width, depth=entries, init=[], attrs={"ram_style": "distributed"}
         )
