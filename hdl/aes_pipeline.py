@@ -169,9 +169,9 @@ class AESPipeline(wiring.Component):
         select, 4 ns of routing, in front of the key XORs); with the AES-128 delay line and
         the key XOR base chosen a step early 178.3 / 183.5 / 194.9; with the S-box as two
         128-entry halves 177.7 / 193.1 / 186.6 (the same within the seed spread). With
-        nextpnr's timing-driven rip-up (``--pnr-args=--tmg-ripup``, ~40 min a seed): seeds 2
-        and 3 196.9 and 197.5 MHz, each failing 200 MHz on one or two S-box paths by < 0.1 ns
-        (seed 1 was still ripping up after 45 min and was stopped).
+        nextpnr's timing-driven rip-up (``--pnr-args=--tmg-ripup``, 23-60 min a seed):
+        176.0 / 196.9 / 197.5 MHz, median 196.9; seeds 2 and 3 miss 200 MHz on one or two
+        S-box paths by < 0.1 ns, seed 1 on a round-1 S-box lookup (5.7 ns).
 
       The figures below were measured with the earlier key path (AES-128's key step inside
       the round it serves, ``LATENCY = 1 + 14 * stages_per_round``), seed 1.
