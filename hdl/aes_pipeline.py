@@ -36,17 +36,19 @@ def _bytes(value, count):
 
 
 def _rot_rcon(r):
-    """Whether key step ``r`` (computing round key ``r``) applies ``RotWord`` and with which
-    ``Rcon`` byte, per key size: ``(rot128, rcon128), (rot256, rcon256)`` (FIPS-197 §5.2).
+    """Key step ``r`` (computing round key ``r``, FIPS-197 §5.2): ``(rcon128, rot256,
+    rcon256)``, the ``Rcon`` byte for AES-128 and whether AES-256 applies ``RotWord`` and with
+    which ``Rcon`` byte.
 
-    AES-128 (Nk = 4): every step, ``Rcon[r]`` (steps past 10 serve no AES-128 block: ``None``).
-    AES-256 (Nk = 8): round key ``r`` holds words ``4r..4r+3``; ``4r mod 8 == 0`` (``r`` even)
-    takes ``RotWord`` and ``Rcon[r/2]``, ``r`` odd only ``SubWord``. Step 1 of AES-256 is the
-    second key half itself (no ``SubWord``).
+    AES-128 (Nk = 4): every step rotates, with ``Rcon[r]`` (steps past 10 serve no AES-128
+    block: ``rcon128`` is ``None``). AES-256 (Nk = 8): round key ``r`` holds words
+    ``4r..4r+3``; ``4r mod 8 == 0`` (``r`` even) takes ``RotWord`` and ``Rcon[r/2]``, ``r`` odd
+    only ``SubWord``. Step 1 of AES-256 is the second key half itself (no ``SubWord``).
     """
-    k128 = (True, RCON[r]) if r <= _ROUNDS_128 else None
-    k256 = (True, RCON[r // 2]) if r % 2 == 0 else (False, 0)
-    return k128, k256
+    rcon128 = RCON[r] if r <= _ROUNDS_128 else None
+    if r % 2 == 0:
+        return rcon128, True, RCON[r // 2]
+    return rcon128, False, 0
 
 
 def _word3_addrs(r, word, aes256):
@@ -55,11 +57,11 @@ def _word3_addrs(r, word, aes256):
     where the two sizes differ. ``None`` past the last step."""
     if r > ROUNDS:
         return None
-    k128, k256 = _rot_rcon(r)
+    rcon128, rot256, _ = _rot_rcon(r)
     rot, plain = (1, 2, 3, 0), (0, 1, 2, 3)
     # Step 1 of AES-256 uses no lookup (round key 1 is the second key half): AES-128's order.
-    order256 = rot if k256[0] or r == 1 else plain
-    if k128 is None or order256 == rot:
+    order256 = rot if rot256 or r == 1 else plain
+    if rcon128 is None or order256 == rot:
         return [word[j] for j in order256]
     return [Mux(aes256, word[plain[j]], word[rot[j]]) for j in range(4)]
 
@@ -407,19 +409,19 @@ class AESPipeline(wiring.Component):
         (step 1: ``q`` = key bytes 0..15, ``hi`` = key bytes 16..31, no ``p``), in
         ``stages_per_round`` stages; returns the same dict for step ``r + 1`` (registered)."""
         aes256, q, p = ks["aes256"], ks["q"], ks.get("p")
-        k128, k256 = _rot_rcon(r)
+        rcon128, _, rcon256 = _rot_rcon(r)
         # The new words are prefix XORs of ``p`` with temp = SubWord(..) ^ Rcon; the part
         # without the S-box is computed next to the lookups. ``p`` comes chosen by key size
         # from the step before, so no key-size mux (a high-fan-out select) sits in front of
         # these XORs. Step 1 serves only AES-128 (AES-256 takes the key's second half), steps
         # past 10 only AES-256.
         if r == 1:
-            base, rcon = q, k128[1]
-        elif k128 is None:
-            base, rcon = p, k256[1]
+            base, rcon = q, rcon128
+        elif rcon128 is None:
+            base, rcon = p, rcon256
         else:
             base = p
-            rcon = k128[1] if k128[1] == k256[1] else Mux(aes256, k256[1], k128[1])
+            rcon = rcon128 if rcon128 == rcon256 else Mux(aes256, rcon256, rcon128)
         acc = [base[0] ^ rcon if not isinstance(rcon, int) or rcon else base[0], *base[1:4]]
         pp = list(acc)
         for w in range(1, 4):
