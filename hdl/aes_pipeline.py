@@ -20,6 +20,9 @@ ROUNDS = 14
 _ROUNDS_128 = 10
 #: Cycles from writing an empty ``CreditFIFO`` to its ``r.valid``.
 _FIFO_LATENCY = 2
+# Power-up value of the upper-half address copies (see AESPipeline._addresses): differs from
+# the first copy's (0) in bits 0..6, the bits the copy drives.
+_COPY_INIT = 0x7F
 
 
 def _check_int(name, value, allowed=None, minimum=None):
@@ -144,7 +147,8 @@ class AESPipeline(wiring.Component):
         front of the stage-B logic.
       - ``sbox="logic"``: combinational LUT ROMs (``rom_style="logic"``, each as two
         128-entry halves and a 2:1 mux by bit 7) feeding a fabric register, so stage B starts
-        from flip-flops; each ROM address bit drives ~170 LUTs.
+        from flip-flops. Each address byte is registered twice, one copy for each half
+        (``_addresses``), so a flip-flop drives ~65 LUTs instead of ~130.
       - ``sbox="composite"``: the S-box computed over GF((2^4)^2) (``hdl/aes_sbox.py``): a
         12-bit intermediate, ~100 LUT4 per S-box, low address fan-out, deeper logic.
     - ``stages_per_round=3``: as 2 with one more register (in the data and the key path),
@@ -286,13 +290,13 @@ class AESPipeline(wiring.Component):
             m.d.comb += [en.eq(~self.o.valid | self.o.ready), self.i.ready.eq(en)]
             in_valid = self.i.valid
 
-        def register(stage, values, name):
+        def register(stage, values, name, init=0):
             """Pipeline register(s) behind ``values`` (a byte list, or a single value)."""
             if values is None:
                 return None
             if isinstance(values, list):
-                return [register(stage, v, f"{name}{j}") for j, v in enumerate(values)]
-            reg = Signal(len(values), name=f"{stage}_{name}", reset_less=name != "valid")
+                return [register(stage, v, f"{name}{j}", init) for j, v in enumerate(values)]
+            reg = Signal(len(values), name=f"{stage}_{name}", reset_less=name != "valid", init=init)
             m.d.sync += reg.eq(values if credit else Mux(en, values, reg))
             return reg
 
@@ -312,11 +316,14 @@ class AESPipeline(wiring.Component):
             "q": register("k0", key[:16], "q"),
             "hi": register("k0", key[16:], "hi"),
             "aes256": register("k0", aes256, "aes256"),
-            "kaddr": register("k0", _word3_addrs(1, key[12:16], aes256), "ka"),
         }
+        kaddr = _word3_addrs(1, key[12:16], aes256)
+        ks["kaddr"], ks["kaddr_hi"] = self._addresses(register, "k0", kaddr, "ka")
         # Stage 1 delays the data by one stage, while the key path looks up key step 1's
         # SubWord: from here on key step r ends one stage before round r's last stage.
+        state0 = st.pop("state")
         st = {name: register("s1", value, name) for name, value in st.items()}
+        st["state"], st["state_hi"] = self._addresses(register, "s1", state0, "s")
 
         round_keys = {}
         for r in range(1, ROUNDS + 1):
@@ -359,10 +366,26 @@ class AESPipeline(wiring.Component):
             m.d.sync += [used.eq(used - 1), ready.eq(1)]
         return m
 
-    def _substitute(self, m, tag, addrs, carry, en, register):
+    def _addresses(self, register, stage, values, name):
+        """Register S-box addresses (a byte list): returns ``(regs, copy)``. With logic
+        S-boxes ``copy`` is a second register of the same bytes that addresses the upper
+        128-entry halves, so each flip-flop drives half of the ~130 LUTs an address bit feeds
+        and can sit next to them (nextpnr placed a single one up to 25 rows away: 2 ns of
+        routing). Its ``init`` differs from the first copy's in the bits it serves, or yosys
+        would merge the two (opt_merge keeps flip-flops with different initial values
+        apart); the data registers have no reset, so ``init`` is only a power-up value.
+        Otherwise ``copy`` is None."""
+        regs = register(stage, values, name)
+        if self.sbox != "logic":
+            return regs, None
+        return regs, register(stage, values, f"{name}h", init=_COPY_INIT)
+
+    def _substitute(self, m, tag, addrs, addrs_hi, carry, en, register):
         """S-box lookups of ``addrs`` (SubBytes or SubWord, FIPS-197 §5.1.1), through the
         first ``stages_per_round - 1`` stages of a round (none with one stage per round), with
-        ``carry`` (a dict of values) registered alongside. Returns ``(subs, carry)``."""
+        ``carry`` (a dict of values) registered alongside; logic S-boxes read their upper
+        halves at ``addrs_hi`` (the same bytes, see :meth:`_addresses`). Returns ``(subs,
+        carry)``."""
         spr, sbox = self.stages_per_round, self.sbox
         if sbox == "composite":  # tower field, split by the stage-A register (spr == 3)
             subs = [hdl_sbox_composite_in(a) for a in addrs]
@@ -372,9 +395,9 @@ class AESPipeline(wiring.Component):
                 halves = [sbox_memory(block_ram=False, half=h) for h in (0, 1)]
                 for h, rom in enumerate(halves):
                     m.submodules[f"{tag}_sbox{n // 2}_{h}"] = rom
-                for a in addrs[n : n + 2]:
+                for a, a_hi in zip(addrs[n : n + 2], addrs_hi[n : n + 2], strict=True):
                     lo, hi = (rom.read_port(domain="comb") for rom in halves)
-                    m.d.comb += [lo.addr.eq(a[:7]), hi.addr.eq(a[:7])]
+                    m.d.comb += [lo.addr.eq(a[:7]), hi.addr.eq(a_hi[:7])]
                     subs.append(Mux(a[7], hi.data, lo.data))
         else:
             subs = []
@@ -428,7 +451,7 @@ class AESPipeline(wiring.Component):
             acc = [acc[j] ^ base[4 * w + j] for j in range(4)]
             pp += acc
         carry = {"pp": pp, "q": q, "hi": ks.get("hi"), "aes256": aes256}
-        ksub, carry = self._substitute(m, f"k{r}", ks["kaddr"], carry, en, register)
+        ksub, carry = self._substitute(m, f"k{r}", ks["kaddr"], ks["kaddr_hi"], carry, en, register)
         aes256 = carry["aes256"]
         new = [carry["pp"][k] ^ ksub[k % 4] for k in range(16)]
         if r == 1:
@@ -440,12 +463,17 @@ class AESPipeline(wiring.Component):
         else:
             p_next = carry["q"]
         stage = f"k{r}b" if self.stages_per_round >= 2 else f"k{r}"
-        last = r == ROUNDS
+        if r == ROUNDS:
+            return {"q": register(stage, new, "q")}
+        kaddr, kaddr_hi = self._addresses(
+            register, stage, _word3_addrs(r + 1, new[12:16], aes256), "ka"
+        )
         return {
             "q": register(stage, new, "q"),
-            "p": register(stage, p_next, "p") if not last else None,
-            "aes256": register(stage, aes256, "aes256") if not last else None,
-            "kaddr": register(stage, _word3_addrs(r + 1, new[12:16], aes256), "ka"),
+            "p": register(stage, p_next, "p"),
+            "aes256": register(stage, aes256, "aes256"),
+            "kaddr": kaddr,
+            "kaddr_hi": kaddr_hi,
         }
 
     def _round(self, m, r, st, rk, en, register):
@@ -456,7 +484,7 @@ class AESPipeline(wiring.Component):
             "user": st["user"],
             "valid": st["valid"],
         }
-        sub, carry = self._substitute(m, f"r{r}", st["state"], carry, en, register)
+        sub, carry = self._substitute(m, f"r{r}", st["state"], st["state_hi"], carry, en, register)
         aes256 = carry["aes256"]
 
         # ShiftRows (§5.1.2): s'[row][col] = s[row][(col + row) mod 4], byte index row + 4 col.
@@ -488,8 +516,13 @@ class AESPipeline(wiring.Component):
             done128 = None
 
         stage = f"r{r}b" if self.stages_per_round >= 2 else f"r{r}"
+        if r < ROUNDS:
+            state, state_hi = self._addresses(register, stage, state, "s")
+        else:  # the output
+            state, state_hi = register(stage, state, "s"), None
         return {
-            "state": register(stage, state, "s"),
+            "state": state,
+            "state_hi": state_hi,
             "done128": register(stage, done128, "d"),
             "aes256": register(stage, aes256, "aes256") if r < ROUNDS else None,
             "user": register(stage, carry["user"], "user"),
