@@ -351,10 +351,7 @@ class AESPipeline(wiring.Component):
         # Credit flow: every block in flight (pipeline or FIFO) holds one of FIFO_DEPTH
         # credits, so the FIFO always has room for what the pipeline delivers. ``i.ready`` is
         # a flip-flop: no combinational path from ``o.ready`` to ``i.ready``.
-        # One FIFO slice (own pointer copies) per 16 bits: see CreditFIFO.
-        m.submodules.fifo = fifo = CreditFIFO(
-            width=len(out), depth=self.FIFO_DEPTH, slices=max(1, len(out) // 16)
-        )
+        m.submodules.fifo = fifo = CreditFIFO(width=len(out), depth=self.FIFO_DEPTH)
         m.d.comb += [
             fifo.w.payload.eq(out),
             fifo.w.valid.eq(st["valid"]),

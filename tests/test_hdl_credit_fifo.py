@@ -54,23 +54,18 @@ def _run(dut, *, writes, write_p, read_p, seed, max_cycles=20000):
     return written, read, held["max"]
 
 
-@pytest.mark.parametrize(
-    ("width", "depth", "slices"),
-    [(8, 2, 1), (13, 5, 1), (130, 49, 1), (13, 5, 4), (7, 4, 3), (130, 49, 8)],
-)
-def test_order_no_loss_under_random_flow(width, depth, slices):
-    """Slices (rotated pointer copies) store every entry at a different address; together
-    they must still give back every item in order."""
-    dut = CreditFIFO(width=width, depth=depth, slices=slices)
-    written, read, _ = _run(dut, writes=400, write_p=0.7, read_p=0.5, seed=depth + slices)
+@pytest.mark.parametrize(("width", "depth"), [(8, 2), (13, 5), (130, 49)])
+def test_order_no_loss_under_random_flow(width, depth):
+    dut = CreditFIFO(width=width, depth=depth)
+    written, read, _ = _run(dut, writes=400, write_p=0.7, read_p=0.5, seed=depth)
     assert [v for _, v in read] == [v for _, v in written]
 
 
-@pytest.mark.parametrize(("depth", "slices"), [(2, 1), (17, 1), (49, 1), (17, 5)])
-def test_holds_depth_items_while_reads_stop(depth, slices):
+@pytest.mark.parametrize("depth", [2, 17, 49])
+def test_holds_depth_items_while_reads_stop(depth):
     """With the reader stopped for a long while, the writer fills all ``depth`` credits and
-    every item still comes out, in order (with slices: through every pointer wrap)."""
-    dut = CreditFIFO(width=16, depth=depth, slices=slices)
+    every item still comes out, in order."""
+    dut = CreditFIFO(width=16, depth=depth)
     written, read, max_held = _run(
         dut, writes=3 * depth, write_p=1.0, read_p=lambda c: 0.0 if c < 4 * depth else 1.0,
         seed=1,
@@ -79,10 +74,9 @@ def test_holds_depth_items_while_reads_stop(depth, slices):
     assert [v for _, v in read] == [v for _, v in written]
 
 
-@pytest.mark.parametrize("slices", [1, 4])
-def test_latency_two_and_full_rate(slices):
+def test_latency_two_and_full_rate():
     """Written every cycle, read every cycle: each item out exactly 2 cycles after its write."""
-    dut = CreditFIFO(width=32, depth=9, slices=slices)
+    dut = CreditFIFO(width=32, depth=9)
     written, read, _ = _run(dut, writes=100, write_p=1.0, read_p=1.0, seed=3)
     assert [c for c, _ in written] == list(range(100))
     assert [c for c, _ in read] == [c + 2 for c, _ in written]
@@ -97,14 +91,6 @@ def test_parameter_validation():
         CreditFIFO(width=8, depth=4.0)
     with pytest.raises(TypeError, match="width"):
         CreditFIFO(width=True, depth=4)
-    with pytest.raises(ValueError, match="slices"):
-        CreditFIFO(width=8, depth=4, slices=0)
-    with pytest.raises(TypeError, match="slices"):
-        CreditFIFO(width=8, depth=4, slices="2")
-    with pytest.raises(ValueError, match="slices must be at most width"):
-        CreditFIFO(width=3, depth=9, slices=4)  # more slices than bits
-    with pytest.raises(ValueError, match="depth - 1"):
-        CreditFIFO(width=8, depth=4, slices=4)  # more slices than memory entries
 
 
 def test_memory_is_distributed_ram():
@@ -115,19 +101,3 @@ def test_memory_is_distributed_ram():
     ports = [dut.w.payload, dut.w.valid, dut.r.payload, dut.r.valid, dut.r.ready]  # w.ready: 1
     text = verilog.convert(dut, name="credit_fifo", ports=ports)
     assert 'ram_style = "distributed"' in text
-
-
-def test_slice_pointers_have_distinct_reset_values():
-    """Each slice counts its own pointers, reset to the slice number: identical registers
-    would be merged into one by yosys, bringing back the fan-out the slices remove."""
-    import re
-
-    from amaranth.back import verilog
-
-    dut = CreditFIFO(width=40, depth=17, slices=4)
-    ports = [dut.w.payload, dut.w.valid, dut.r.payload, dut.r.valid, dut.r.ready]
-    text = verilog.convert(dut, name="credit_fifo", ports=ports)
-    for side in "wr":  # the registers take the memory ports' names: wport__addr, ...$13
-        inits = re.findall(rf"reg \[3:0\] \\?{side}port__addr\S* += 4'h(\w);", text)
-        assert sorted(inits) == ["0", "1", "2", "3"], (side, inits)
-    assert text.count('ram_style = "distributed"') == 4
