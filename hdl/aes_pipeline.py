@@ -148,9 +148,7 @@ class AESPipeline(wiring.Component):
       - ``sbox="logic"``: combinational LUT ROMs (``rom_style="logic"``, each as two
         128-entry halves and a 2:1 mux by bit 7) feeding a fabric register, so stage B starts
         from flip-flops. Each address byte is registered twice, one copy for each half
-        (``_addresses``), so a flip-flop drives ~65 LUTs instead of ~130, and each round
-        key has a register for AddRoundKey apart from the key path's (``rk``). Copies have
-        other ``init`` values than the original so yosys keeps them (~3,700 flip-flops).
+        (``_addresses``), so a flip-flop drives ~65 LUTs instead of ~130.
       - ``sbox="composite"``: the S-box computed over GF((2^4)^2) (``hdl/aes_sbox.py``): a
         12-bit intermediate, ~100 LUT4 per S-box, low address fan-out, deeper logic.
     - ``stages_per_round=3``: as 2 with one more register (in the data and the key path),
@@ -179,13 +177,7 @@ class AESPipeline(wiring.Component):
         128-entry halves 177.7 / 193.1 / 186.6 (the same within the seed spread). With
         nextpnr's timing-driven rip-up (``--pnr-args=--tmg-ripup``, 23-60 min a seed):
         176.0 / 196.9 / 197.5 MHz, median 196.9; seeds 2 and 3 miss 200 MHz on one or two
-        S-box paths by < 0.1 ns, seed 1 on a round-1 S-box lookup (5.7 ns). From here on
-        always with ``--tmg-ripup``: with a second address register for the upper S-box
-        halves (``_addresses``; 47,901 LUT4, 14,481 FF) 199.8 / 194.1 / 200.8 (median 199.8;
-        critical: the output FIFO's read pointer and write enable reaching RAM cells up to 57
-        columns apart, and on seed 3, which passes, a round-key register 36 rows from its
-        AddRoundKey). Next: the FIFO in 8 slices with their own pointers (``CreditFIFO``) and
-        the round-key copies.
+        S-box paths by < 0.1 ns, seed 1 on a round-1 S-box lookup (5.7 ns).
 
       The figures below were measured with the earlier key path (AES-128's key step inside
       the round it serves, ``LATENCY = 1 + 14 * stages_per_round``), seed 1.
@@ -336,7 +328,7 @@ class AESPipeline(wiring.Component):
         round_keys = {}
         for r in range(1, ROUNDS + 1):
             ks = self._key_step(m, r, ks, en, register)
-            round_keys[r] = ks.get("rk", ks["q"])
+            round_keys[r] = ks["q"]
         for r in range(1, ROUNDS + 1):
             st = self._round(m, r, st, round_keys[r], en, register)
 
@@ -476,20 +468,13 @@ class AESPipeline(wiring.Component):
         kaddr, kaddr_hi = self._addresses(
             register, stage, _word3_addrs(r + 1, new[12:16], aes256), "ka"
         )
-        step = {
+        return {
             "q": register(stage, new, "q"),
             "p": register(stage, p_next, "p"),
             "aes256": register(stage, aes256, "aes256"),
             "kaddr": kaddr,
             "kaddr_hi": kaddr_hi,
         }
-        if self.sbox == "logic":
-            # Round key r for AddRoundKey in a register of its own, placed by the data path,
-            # while ``q`` stays by the key path (key step r + 1 reads it); init keeps yosys
-            # from merging the two. One register served both: 2.8 ns of routing to a round's
-            # AddRoundKey at 200 MHz.
-            step["rk"] = register(stage, new, "rk", init=0xFF)
-        return step
 
     def _round(self, m, r, st, rk, en, register):
         """Round ``r`` of the data path (FIPS-197 §5.1) with round key ``rk`` (registered)."""
