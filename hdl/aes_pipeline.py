@@ -163,13 +163,13 @@ class AESPipeline(wiring.Component):
 
       This design (key path ahead, ``CreditFIFO``, S-box address copies), ``flow="credit"``,
       harness 3, seeds 1-3, nextpnr's timing-driven rip-up (``python -m sim.synth --designs
-      aes_pipeline_spr2_logic_credit --seeds 3 --jobs 2 --pnr-args=--tmg-ripup``):
+      aes_pipeline_spr2_logic_credit --seeds 3 --jobs 2 --pnr-args=...``):
 
       - ``stages_per_round=2`` logic, with ``--pnr-args="--tmg-ripup
         --placer-heap-timingweight 30"`` (the placer weighs timing 3x its default): 47,901 /
         14,481 / 0 / **205.3, 203.4, 210.4 MHz** (median 205.3; every seed meets 200 MHz;
         13-25 min a seed). With ``--tmg-ripup`` alone: 199.8, 194.1, 200.8 MHz (median
-        199.8; 15-32 min a seed, two at once). Seed 3 meets 200 MHz (worst path: a round-key
+        199.8; 15-32 min a seed, two at once); there seed 3 meets 200 MHz (worst path: a round-key
         register 36 rows from its AddRoundKey, 4.98 ns); seeds 1 and 2 miss it on the output
         FIFO, whose read pointer (by 6 ps) and write enable (5.15 ns) reach RAM cells up to 57
         columns apart.
