@@ -168,11 +168,11 @@ class AESPipeline(wiring.Component):
       - ``stages_per_round=2`` logic, with ``--pnr-args="--tmg-ripup
         --placer-heap-timingweight 30"`` (the placer weighs timing 3x its default): 47,901 /
         14,481 / 0 / **205.3, 203.4, 210.4 MHz** (median 205.3; every seed meets 200 MHz;
-        13-25 min a seed). With ``--tmg-ripup`` alone: 199.8, 194.1, 200.8 MHz (median
-        199.8; 15-32 min a seed, two at once); there seed 3 meets 200 MHz (worst path: a round-key
-        register 36 rows from its AddRoundKey, 4.98 ns); seeds 1 and 2 miss it on the output
-        FIFO, whose read pointer (by 6 ps) and write enable (5.15 ns) reach RAM cells up to 57
-        columns apart.
+        13-18 min a seed). With ``--tmg-ripup`` alone: 199.8, 194.1, 200.8 MHz (median
+        199.8; 15-32 min a seed, two at once); there seed 3 meets 200 MHz (worst path: a
+        round-key register 36 rows from its AddRoundKey, 4.98 ns); seeds 1 and 2 miss it on
+        the output FIFO, whose read pointer (by 6 ps) and write enable (5.15 ns) reach RAM
+        cells up to 57 columns apart.
       - On the way there (seed 1 unless noted; what was critical): key path ahead alone 132.1
         (``SyncFIFOBuffered``'s level loop); with ``CreditFIFO`` 158.9 (the core's
         ``i.ready`` crossing the chip into harness 2's reduction); with harness 3 175.8 /
