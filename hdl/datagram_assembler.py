@@ -13,7 +13,7 @@ from amaranth.lib.wiring import In, Out
 
 from .byte_stream_buffer import ByteStreamBuffer
 from .gso_segmenter import RAW_LAYOUT, SEGMENT_LAYOUT
-from .hp_apply import HeaderProtectionApply
+from .hp_apply import HeaderProtectionApply, apply_layout
 from .hp_mask import hp_request_layout, hp_response_layout
 
 
@@ -45,12 +45,16 @@ class DatagramAssembler(wiring.Component):
     buffer to go to, the pipeline always drains, and every mask request gets out.
 
     Writing packs ``header || ciphertext || tag`` (or the bypass bytes) into 16-byte words with
-    a :class:`ByteStreamBuffer` at one word per cycle; the mask request leaves as soon as the
-    first three words (which hold the sample for any DCID length) are written. Reading starts
-    when a buffer is complete and its header patched, one word per cycle.
+    a :class:`ByteStreamBuffer` (word pops only) at one word per cycle; the mask request leaves
+    as soon as the first three words (which hold the sample for any DCID length) are written.
+    Reading starts when a buffer is complete and its mask is back, one word per cycle; the
+    header is protected on the way out (:class:`HeaderProtectionApply` on words 0 and 1), so a
+    buffer keeps only its mask, DCID length and PN length beside the block RAM. (The earlier
+    design kept a patched 32-byte header copy per buffer in flip-flops: 24.7k LUT4 for the
+    assembler with 16 buffers against 6.1k now, yosys ``synth_ecp5``.)
 
     Throughput: one 16-byte word per cycle in and out. A datagram holds its buffer from its
-    first word to its last word out, at least ``3 + mask latency + 2`` cycles, so short
+    first word to its last word out, at least ``3 + mask latency + 1`` cycles, so short
     datagrams need several buffers to stream: ``n_buffers`` (2, 4, 8 or 16) trades block RAM for
     small-packet rate. Latency from the last tag beat in to the first datagram word out: about
     4 cycles when the mask is already back (long datagrams), otherwise the mask latency.
@@ -87,39 +91,43 @@ class DatagramAssembler(wiring.Component):
         nb, words = self.n_buffers, self.words
         word_bits = (words - 1).bit_length()
 
-        m.submodules.packer = packer = ByteStreamBuffer()
+        m.submodules.packer = packer = ByteStreamBuffer(pops="words")
         m.submodules.mem = mem = memory.Memory(shape=128, depth=nb * words, init=[])
         wp = mem.write_port()
         rp = mem.read_port(transparent_for=())
         m.submodules.hp_apply = hpa = HeaderProtectionApply()
         m.submodules.out_fifo = ofifo = fifo.SyncFIFOBuffered(width=DGRAM_BEAT_LAYOUT.size, depth=8)
 
-        # Per-buffer state. `full`: complete and waiting to be read; `ready`: header patched
-        # (or a bypass datagram, which needs no mask).
+        # Per-buffer state. `full`: complete and waiting to be read; `ready`: its mask is
+        # back (or a bypass datagram, which needs none).
         full = Signal(nb)
         ready = Signal(nb)
         set_full = Signal(nb)
         clr_full = Signal(nb)
-        set_ready = Signal(nb)
+        set_ready_raw = Signal(nb)  # a bypass datagram completes
+        set_ready_hp = Signal(nb)  # a mask arrives (possibly in the same cycle)
         m.d.sync += [
             full.eq((full | set_full) & ~clr_full),
-            ready.eq((ready | set_ready) & ~clr_full),
+            ready.eq((ready | set_ready_raw | set_ready_hp) & ~clr_full),
         ]
         # Per buffer, from the datagram length at write time, so reading needs no arithmetic
         # on it: the index of its last word and the byte count of that word.
         last_word = Array(Signal(word_bits, name=f"last_word{b}") for b in range(nb))
         tail = Array(Signal(5, name=f"tail{b}") for b in range(nb))
         bypass = Array(Signal(name=f"bypass{b}") for b in range(nb))
+        # What header protection needs when the header words are read out: the DCID length,
+        # pn_len - 1 (from the unprotected first byte) and the mask, once it is back.
         dcid = Array(Signal(5, name=f"dcid{b}") for b in range(nb))
-        cap = Array(Signal(256, name=f"cap{b}") for b in range(nb))
+        pnl = Array(Signal(2, name=f"pnl{b}") for b in range(nb))
+        hp_mask = Array(Signal(40, name=f"hp_mask{b}") for b in range(nb))
 
         # ---------------------------------------------------------------- write side
         wb = Signal(self.buf_bits)
         info = Signal(SEGMENT_LAYOUT)
         wptr = Signal(word_bits + 1)
         c_left = Signal(16)
-        # The first three words of the datagram being written (the sample lies in them for
-        # any DCID length), kept here so the mask request needs no 16:1 mux over ``cap``.
+        # The first three words of the datagram being written: the sample lies in them for
+        # any DCID length.
         wcap = Signal(384)
         hp_issued = Signal()
         flushing = Signal()
@@ -136,12 +144,9 @@ class DatagramAssembler(wiring.Component):
         ]
         with m.If(take != 0):
             m.d.sync += wptr.eq(wptr + 1)
-            with m.If(wptr == 0):
-                m.d.sync += [cap[wb][:128].eq(packer.window), wcap[:128].eq(packer.window)]
-            with m.If(wptr == 1):
-                m.d.sync += [cap[wb][128:].eq(packer.window), wcap[128:256].eq(packer.window)]
-            with m.If(wptr == 2):
-                m.d.sync += wcap[256:].eq(packer.window)
+            for w in range(3):
+                with m.If(wptr == w):
+                    m.d.sync += wcap[128 * w : 128 * w + 128].eq(packer.window)
 
         # The mask request: sample = datagram bytes [pn_offset + 4, pn_offset + 20). Requests
         # queue in a FIFO with room for one per buffer, so the writer never waits for the mask
@@ -189,6 +194,7 @@ class DatagramAssembler(wiring.Component):
                         tail[wb].eq(Mux(p.dgram_len[:4] == 0, 16, p.dgram_len[:4])),
                         bypass[wb].eq(p.bypass),
                         dcid[wb].eq(p.pn_offset - 1),
+                        pnl[wb].eq(p.header[:2]),
                     ]
                     with m.If(p.bypass):
                         m.next = "RAW"
@@ -230,44 +236,37 @@ class DatagramAssembler(wiring.Component):
                     m.next = "FLUSH"
             with m.State("FLUSH"):
                 # Level 0: every word was written in an earlier cycle, so the sample words
-                # (cap, wcap) are final and the datagram can be handed to the reader.
+                # (wcap) are final and the datagram can be handed to the reader.
                 m.d.comb += in_done.eq(lvl == 0)
                 with m.If((lvl == 0) & (info.bypass | hp_issued | can_issue)):
                     with m.If(can_issue):
                         issue()
                     m.d.comb += set_full.eq(1 << wb)
                     with m.If(info.bypass):
-                        m.d.comb += set_ready.eq(1 << wb)
+                        m.d.comb += set_ready_raw.eq(1 << wb)
                     m.d.sync += [wb.eq(wb + 1), flushing.eq(0)]
                     m.next = "IDLE"
         # Early mask request, as soon as the three sample words are in.
         with m.If(can_issue & (wptr >= 3) & ~in_done):
             issue()
 
-        # Mask back -> patch the buffer's header -> the buffer may be read.
-        resp_user = Signal(self.buf_bits)
-        resp_valid = Signal()
-        m.d.comb += [
-            self.hp_resp.ready.eq(1),
-            hpa.o.ready.eq(1),
-            hpa.i.valid.eq(self.hp_resp.valid),
-            hpa.i.payload.header.eq(_pick(cap, self.hp_resp.payload.user)[:200]),
-            hpa.i.payload.dcid_len.eq(_pick(dcid, self.hp_resp.payload.user)),
-            hpa.i.payload.mask.eq(self.hp_resp.payload.mask),
-        ]
-        m.d.sync += [resp_user.eq(self.hp_resp.payload.user), resp_valid.eq(self.hp_resp.valid)]
-        with m.If(resp_valid):
-            m.d.sync += cap[resp_user][:200].eq(hpa.o.payload.header)
-            m.d.comb += set_ready.eq(1 << resp_user)
+        # Mask back -> keep it with the buffer, which may then be read; the mask is applied
+        # to the header words on their way out.
+        m.d.comb += self.hp_resp.ready.eq(1)
+        with m.If(self.hp_resp.valid):
+            m.d.sync += hp_mask[self.hp_resp.payload.user].eq(self.hp_resp.payload.mask)
+            m.d.comb += set_ready_hp.eq(1 << self.hp_resp.payload.user)
 
         # ---------------------------------------------------------------- read side
+        # Cycle t: address the word, register its beat fields and what header protection
+        # needs; cycle t+1: the word comes out of block RAM, through the mask, into ofifo.
         rb = Signal(self.buf_bits)
         rword = Signal(word_bits + 1)
         is_last = rword[:word_bits] == _pick(last_word, rb)
         rbypass = _pick(bypass, rb)
         can_read = full.bit_select(rb, 1) & ready.bit_select(rb, 1) & (ofifo.level <= 5)
-        from_mem = Signal()
         pend = Signal(DGRAM_BEAT_LAYOUT)
+        hp = Signal(apply_layout())
         issued = Signal()
         m.d.comb += [
             rp.addr.eq(Cat(rword[:word_bits], rb)),
@@ -275,14 +274,15 @@ class DatagramAssembler(wiring.Component):
         ]
         m.d.sync += issued.eq(can_read)
         with m.If(can_read):
-            # Word 0 or 1 of buffer rb's header (rword is 0 or 1 when it is used).
-            header_word = Cat(*cap).word_select(Cat(rword[0], rb), 128)
             m.d.sync += [
-                from_mem.eq(rbypass | (rword >= 2)),
-                pend.data.eq(header_word),
                 pend.n_bytes.eq(Mux(is_last, _pick(tail, rb), 16)),
                 pend.last.eq(is_last),
                 pend.bypass.eq(rbypass),
+                hp.word.eq(rword[0]),
+                hp.protect.eq(~rbypass & (rword < 2)),
+                hp.dcid_len.eq(_pick(dcid, rb)),
+                hp.pn_len_m1.eq(_pick(pnl, rb)),
+                hp.mask.eq(_pick(hp_mask, rb)),
                 rword.eq(rword + 1),
             ]
             with m.If(is_last):
@@ -290,13 +290,16 @@ class DatagramAssembler(wiring.Component):
                 m.d.sync += [rword.eq(0), rb.eq(rb + 1)]
         beat = Signal(DGRAM_BEAT_LAYOUT)
         m.d.comb += [
+            hpa.i.valid.eq(issued),
+            hpa.i.payload.eq(hp),
+            hpa.i.payload.data.eq(rp.data),
+            hpa.o.ready.eq(1),
             beat.eq(pend),
+            beat.data.eq(hpa.o.payload.data),
             ofifo.w_en.eq(issued),
             ofifo.w_data.eq(beat),
             self.o.valid.eq(ofifo.r_rdy),
             self.o.payload.eq(ofifo.r_data),
             ofifo.r_en.eq(self.o.ready),
         ]
-        with m.If(from_mem):
-            m.d.comb += beat.data.eq(rp.data)
         return m

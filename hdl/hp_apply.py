@@ -4,84 +4,81 @@ from amaranth.hdl import Cat, Module, Mux, Signal
 from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
 
-__all__ = ["HeaderProtectionApply"]
+__all__ = ["HeaderProtectionApply", "apply_layout"]
 
-#: Header bytes carried: first byte + DCID (0..20 bytes, RFC 9000 §17.3) + PN (1..4 bytes).
-HEADER_BYTES = 25
 MASK_BYTES = 5
 MAX_PN_LEN = 4
+#: The longest short header: first byte + DCID (0..20 bytes, RFC 9000 §17.3) + PN (1..4 bytes),
+#: so only datagram words 0 and 1 (bytes 0..31) are ever protected.
+HEADER_BYTES = 25
+
+
+def apply_layout() -> data.StructLayout:
+    """One 16-byte word of a datagram and what its header protection needs."""
+    return data.StructLayout(
+        {
+            "data": 128,
+            "word": 1,  # 0: datagram bytes 0..15, 1: bytes 16..31
+            "protect": 1,  # 0: pass the word unchanged (bypass datagrams, words 2 and up)
+            "dcid_len": 5,
+            "pn_len_m1": 2,  # pn_len - 1, from the *unprotected* first byte
+            "mask": 8 * MASK_BYTES,
+        }
+    )
 
 
 class HeaderProtectionApply(wiring.Component):
-    """Apply a header-protection mask to a QUIC short header (RFC 9001 §5.4.1).
+    """Apply a header-protection mask to one 16-byte word of a short-header datagram.
 
-    ``hdr[0] ^= mask[0] & 0x1F``; ``hdr[1 + dcid_len + i] ^= mask[1 + i]`` for ``i < pn_len``,
-    with ``pn_len = (hdr[0] & 3) + 1`` read from the *unprotected* first byte. Every other byte
-    passes unchanged.
+    RFC 9001 §5.4.1: ``byte[0] ^= mask[0] & 0x1F``; ``byte[1 + dcid_len + i] ^= mask[1 + i]``
+    for ``i < pn_len``, with ``pn_len = (byte[0] & 3) + 1`` read from the unprotected first
+    byte (given as ``pn_len_m1``, since word 1 does not hold byte 0). Every other byte passes
+    unchanged, and the whole word when ``protect`` is 0.
 
-    Ports (byte ``i`` at bits ``[8i, 8i+8)``, see ``hdl/packing.py``):
+    Ports (byte ``j`` of the word at bits ``[8j, 8j+8)``, see ``hdl/packing.py``): ``i``, a
+    stream of :func:`apply_layout`; ``o``, a stream of ``{data: 128}``.
 
-    - ``i``: stream of ``{header: 200, dcid_len: 5, mask: 40}``: 25 header bytes (the longest
-      short header: 1 + 20 + 4), the DCID length in bytes and the 5-byte mask.
-    - ``o``: stream of ``{header: 200}``: the protected header.
+    **Latency** ``LATENCY = 0``: combinational, ``o.valid = i.valid``, ``i.ready = o.ready``.
+    **Throughput** one word per cycle.
 
-    **Latency** ``LATENCY = 1`` cycle (one register stage). **Throughput** one header per cycle.
-    Stalls as a pipeline: ``en = ~o.valid | o.ready``, ``i.ready = en``.
-
-    Design choices: the per-byte logic is small (each byte ORs at most four gated mask bytes,
-    selected by comparing ``dcid_len`` with a constant), but it sits between the mask pipeline
-    and the output stream of the engine, so the result is registered to keep those paths apart.
-    The datapath is byte-wide. ``dcid_len`` above 20 is outside the contract (RFC 9000 limits
-    connection IDs to 20 bytes): the PN bytes that would fall beyond byte 24 are dropped.
+    Design choices: the datagram assembler applies the mask to the header words as they leave
+    its buffer, so it keeps 47 bits per buffer (mask, DCID and PN lengths) instead of a patched
+    copy of the header. Per byte the logic is a compare of ``dcid_len`` with two constants per
+    PN byte (one per word) and an OR of at most four gated mask bytes: it depends on ``word``,
+    ``dcid_len``, ``pn_len_m1`` and ``mask`` only, which the assembler registers, so ``data``
+    (a block-RAM output there) sees a single XOR. ``dcid_len`` above 20 is outside the
+    contract (RFC 9000 limits connection IDs to 20 bytes).
     """
 
-    LATENCY = 1
+    LATENCY = 0
 
     def __init__(self):
         super().__init__(
             {
-                "i": In(
-                    stream.Signature(
-                        data.StructLayout(
-                            {"header": 8 * HEADER_BYTES, "dcid_len": 5, "mask": 8 * MASK_BYTES}
-                        )
-                    )
-                ),
-                "o": Out(stream.Signature(data.StructLayout({"header": 8 * HEADER_BYTES}))),
+                "i": In(stream.Signature(apply_layout())),
+                "o": Out(stream.Signature(data.StructLayout({"data": 128}))),
             }
         )
 
     def elaborate(self, platform):
         m = Module()
-        hdr = [self.i.payload.header[8 * k : 8 * k + 8] for k in range(HEADER_BYTES)]
-        mask = [self.i.payload.mask[8 * k : 8 * k + 8] for k in range(MASK_BYTES)]
-        dcid_len = self.i.payload.dcid_len
-        pn_len_m1 = hdr[0][:2]  # pn_len - 1, from the unprotected first byte
+        p = self.i.payload
+        mask = [p.mask[8 * k : 8 * k + 8] for k in range(MASK_BYTES)]
+        m.d.comb += [self.o.valid.eq(self.i.valid), self.i.ready.eq(self.o.ready)]
 
-        en = Signal()
-        m.d.comb += [en.eq(~self.o.valid | self.o.ready), self.i.ready.eq(en)]
-
-        out = []
-        for k in range(HEADER_BYTES):
-            if k == 0:
-                # Short header: the low 5 bits are protected (reserved, key phase, PN length).
-                new = hdr[0] ^ (mask[0] & 0x1F)
-            else:
-                # Byte k is PN byte i when k == 1 + dcid_len + i, for i < pn_len.
-                terms = []
-                for i in range(MAX_PN_LEN):
-                    dcid = k - 1 - i
-                    if 0 <= dcid < 2 ** len(dcid_len):
-                        hit = (dcid_len == dcid) & (pn_len_m1 >= i)
-                        terms.append(Mux(hit, mask[1 + i], 0))
-                new = hdr[k]
-                for t in terms:
-                    new = new ^ t
-            reg = Signal(8, name=f"hdr{k}", reset_less=True)
-            m.d.sync += reg.eq(Mux(en, new, reg))
-            out.append(reg)
-
-        valid = Signal(name="valid")
-        m.d.sync += valid.eq(Mux(en, self.i.valid, valid))
-        m.d.comb += [self.o.valid.eq(valid), self.o.payload.header.eq(Cat(*out))]
+        pn_mask = Cat(*mask[1:])
+        for j in range(16):
+            # Byte k = 16 * word + j is PN byte pn = k - 1 - dcid_len when 0 <= pn < pn_len
+            # (never for byte 0, where pn < 0).
+            pn = Signal(range(-32, 32), name=f"pn_byte{j}")
+            m.d.comb += pn.eq((p.word << 4) + (j - 1) - p.dcid_len)
+            hit = (pn >= 0) & (pn <= p.pn_len_m1)
+            byte = Mux(hit, pn_mask.word_select(pn[:2], 8), 0)
+            if j == 0:
+                # Short header: the low 5 bits of byte 0 are protected (reserved, key phase,
+                # PN length).
+                byte = byte | Mux(p.word, 0, mask[0] & 0x1F)
+            m.d.comb += self.o.payload.data[8 * j : 8 * j + 8].eq(
+                p.data[8 * j : 8 * j + 8] ^ Mux(p.protect, byte, 0)
+            )
         return m

@@ -1,5 +1,6 @@
 """Amaranth-simulator driver shared by the core tests: a stream in, a stream out."""
 
+from amaranth.hdl import ClockDomain, Module
 from amaranth.sim import Simulator
 
 
@@ -52,7 +53,12 @@ def run_stream(
             stalled = o_payload.as_value().value if o_valid and not take else None
         raise AssertionError(f"only {len(outputs)} of {len(inputs)} outputs in {max_cycles} cycles")
 
-    sim = Simulator(dut)
+    # A combinational DUT has no clock of its own: the bench's cycles come from a domain
+    # added around it.
+    top = Module()
+    top.submodules.dut = dut
+    top.domains.sync = ClockDomain()
+    sim = Simulator(top)
     sim.add_clock(1e-8)
     sim.add_testbench(tb)
     sim.run()

@@ -87,8 +87,28 @@ def test_mask_random_keys_vs_cryptography(stages_per_round):
 # HeaderProtectionApply
 
 
-def apply_input(header: bytes, dcid_len: int, mask: bytes) -> dict:
-    return {"header": pack_bytes(header), "dcid_len": dcid_len, "mask": pack_bytes(mask)}
+def apply_words(datagram: bytes, dcid_len: int, mask: bytes, protect: bool = True) -> list:
+    """The first two 16-byte words of ``datagram`` as :class:`HeaderProtectionApply` inputs."""
+    return [
+        {
+            "data": pack_bytes(datagram[16 * w : 16 * w + 16]),
+            "word": w,
+            "protect": int(protect),
+            "dcid_len": dcid_len,
+            "pn_len_m1": datagram[0] & 3,
+            "mask": pack_bytes(mask),
+        }
+        for w in (0, 1)
+    ]
+
+
+def run_apply(cases, rng, **kw):
+    """Each case (datagram of 32 bytes, dcid_len, mask, protect) through the core, word by
+    word; returns the 32 output bytes of each case."""
+    inputs = [word for case in cases for word in apply_words(*case)]
+    accepted, outputs = run_stream(HeaderProtectionApply(), inputs, rng=rng, **kw)
+    out = b"".join(unpack_bytes(p.data, 16) for p, _ in outputs)
+    return accepted, outputs, [out[32 * k : 32 * k + 32] for k in range(len(cases))]
 
 
 def test_apply_rfc9001_a2_bytes():
@@ -97,41 +117,42 @@ def test_apply_rfc9001_a2_bytes():
     A.2 is a long header (mask & 0x0F on the first byte); the short-header rule (& 0x1F) gives
     the same byte here because 0x43 & 0x1F == 0x43 & 0x0F, and the PN bytes are masked alike.
     """
-    header = bytes([RFC_A2_FIRST]) + RFC_A2_DCID + RFC_A2_PN
-    header += bytes(HEADER_BYTES - len(header))
-    dut = HeaderProtectionApply()
-    _, outputs = run_stream(
-        dut, [apply_input(header, len(RFC_A2_DCID), RFC_A2_MASK)], rng=random.Random(4)
-    )
-    got = unpack_bytes(outputs[0][0].header, HEADER_BYTES)
+    datagram = bytes([RFC_A2_FIRST]) + RFC_A2_DCID + RFC_A2_PN
+    datagram += bytes(32 - len(datagram))
+    _, _, (got,) = run_apply([(datagram, len(RFC_A2_DCID), RFC_A2_MASK)], random.Random(4))
     assert got[0] == RFC_A2_FIRST_PROTECTED
     assert got[1:9] == RFC_A2_DCID
     assert got[9:13] == RFC_A2_PN_PROTECTED
-    assert got[13:] == bytes(HEADER_BYTES - 13)
+    assert got[13:] == bytes(32 - 13)
 
 
 def test_apply_all_dcid_and_pn_lengths():
-    """dcid_len 0..20 x pn_len 1..4 (random other bytes), back to back then with stalls."""
+    """dcid_len 0..20 x pn_len 1..4 (random other bytes, PN across the word boundary for long
+    DCIDs), back to back then with stalls; ``protect = 0`` passes the words unchanged."""
     rng = random.Random(5)
     cases = []
     for _ in range(2):
         for dcid_len in range(21):
             for pn_len in range(1, 5):
-                header = bytearray(rng.randbytes(HEADER_BYTES))
-                header[0] = (header[0] & ~0x03) | (pn_len - 1)
-                cases.append((bytes(header), dcid_len, rng.randbytes(5)))
-    inputs = [apply_input(*c) for c in cases]
-    expected = [protect_short_header(*c) for c in cases]
-
-    dut = HeaderProtectionApply()
-    accepted, outputs = run_stream(dut, inputs[: len(inputs) // 2], rng=rng)
-    assert [unpack_bytes(p.header, HEADER_BYTES) for p, _ in outputs] == expected[: len(cases) // 2]
+                datagram = bytearray(rng.randbytes(32))
+                datagram[0] = (datagram[0] & ~0x03) | (pn_len - 1)
+                cases.append((bytes(datagram), dcid_len, rng.randbytes(5), True))
+    expected = [
+        protect_short_header(d[:HEADER_BYTES], n, mask) + d[HEADER_BYTES:]
+        for d, n, mask, _ in cases
+    ]
+    half = len(cases) // 2
+    accepted, outputs, got = run_apply(cases[:half], rng)
+    assert got == expected[:half]
     assert [c for _, c in outputs] == [c + HeaderProtectionApply.LATENCY for c in accepted]
     assert accepted == list(range(len(accepted)))
 
-    dut = HeaderProtectionApply()
-    _, outputs = run_stream(dut, inputs[len(inputs) // 2 :], rng=rng, idle=0.3, ready=0.5)
-    assert [unpack_bytes(p.header, HEADER_BYTES) for p, _ in outputs] == expected[len(cases) // 2 :]
+    _, _, got = run_apply(cases[half:], rng, idle=0.3, ready=0.5)
+    assert got == expected[half:]
+
+    unprotected = [(d, n, mask, False) for d, n, mask, _ in cases[:20]]
+    _, _, got = run_apply(unprotected, rng, idle=0.2, ready=0.7)
+    assert got == [d for d, *_ in unprotected]
 
 
 # Validation
