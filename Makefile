@@ -91,7 +91,7 @@ synth-cores: setup
 	$(PY) -m pip install --quiet -e '.[synth]'
 	$(PY) -m sim.synth
 
-# The whole engine on ECP5-85F (yosys + nextpnr): build/synth/engine.json. Slow (tens of minutes).
+# The whole engine on ECP5-85F (yosys + nextpnr router1): build/synth/engine.json. Slow (over an hour).
 synth-engine: setup
 	$(PY) -m pip install --quiet -e '.[synth]'
 	$(PY) -m sim.synth_engine synth
