@@ -159,6 +159,7 @@ def _designs() -> dict[str, Callable[[], wiring.Component]]:
         from hdl.ghash import GHASH
 
         designs["ghash_l4"] = functools.partial(GHASH, lanes=4)
+        designs["ghash_l4_schoolbook"] = functools.partial(GHASH, lanes=4, karatsuba=False)
     except ImportError:
         pass
     try:

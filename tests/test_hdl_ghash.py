@@ -95,13 +95,15 @@ def _random_packets(rng, count, max_blocks=40):
     return packets
 
 
+@pytest.mark.parametrize("karatsuba", [True, False])
 @pytest.mark.parametrize("lanes", [1, 2, 4])
-def test_random_packets_with_idles_and_backpressure(lanes):
+def test_random_packets_with_idles_and_backpressure(lanes, karatsuba):
     rng = random.Random(100 + lanes)
     # Short packets (fewer blocks than lanes) exercise the lanes a packet leaves unused.
     packets = _random_packets(rng, 10) + _random_packets(rng, 6, max_blocks=3)
     rng.shuffle(packets)
-    got, _, _ = _run(GHASH(lanes=lanes), packets, rng, idle_p=0.25, ready_p=0.6)
+    dut = GHASH(lanes=lanes, karatsuba=karatsuba)
+    got, _, _ = _run(dut, packets, rng, idle_p=0.25, ready_p=0.6)
     assert got == [_ghash(h, blocks) for h, blocks in packets]
 
 
@@ -121,8 +123,8 @@ def test_latency_attribute():
     """The last hash is valid LATENCY cycles after the packet's last block is accepted."""
     rng = random.Random(3)
     packets = _random_packets(rng, 1, max_blocks=9)
-    for lanes in (1, 2, 4):
-        dut = GHASH(lanes=lanes)
+    for lanes, karatsuba in ((1, True), (2, True), (4, True), (4, False)):
+        dut = GHASH(lanes=lanes, karatsuba=karatsuba)
         assert dut.LATENCY == lanes + 2
         got, accepted, cycles = _run(dut, packets, rng, idle_p=0.0, ready_p=1.1)
         assert got == [_ghash(*packets[0])]
@@ -137,6 +139,8 @@ def test_parameter_validation():
         GHASH(lanes=3)
     with pytest.raises(TypeError):
         GHASH(4)
+    with pytest.raises(TypeError, match="karatsuba"):
+        GHASH(lanes=4, karatsuba=1)
 
 
 def test_verilog_conversion():
