@@ -1,6 +1,6 @@
 """GHASH (NIST SP 800-38D §6.4) at one block per cycle: pipelined multiplier, lane aggregation."""
 
-from amaranth.hdl import Const, Module, Mux, Signal
+from amaranth.hdl import Cat, Const, Module, Mux, Signal
 from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
 
@@ -10,6 +10,9 @@ __all__ = ["GHASH", "ghash_input_layout"]
 
 #: Width of ``i.remaining``: blocks of the packet after this one.
 REMAINING_WIDTH = 12
+
+#: Supported Karatsuba depths: 0 = schoolbook 128x128, 1 = three 64x64, 2 = nine 32x32.
+KARATSUBA_LEVELS = (0, 1, 2)
 
 
 def _check_lanes(lanes):
@@ -91,10 +94,12 @@ class GHASH(wiring.Component):
     - ``lanes=1`` is the single-cycle multiplier (``Y = (Y ^ X) * H``, no aggregation).
     """
 
-    def __init__(self, *, lanes=4, karatsuba=True):
+    def __init__(self, *, lanes=4, karatsuba=1):
         _check_lanes(lanes)
-        if not isinstance(karatsuba, bool):
-            raise TypeError(f"karatsuba must be a bool, not {karatsuba!r}")
+        if not isinstance(karatsuba, int) or isinstance(karatsuba, bool):
+            raise TypeError(f"karatsuba must be an int (levels of splitting), not {karatsuba!r}")
+        if karatsuba not in KARATSUBA_LEVELS:
+            raise ValueError(f"karatsuba must be one of {KARATSUBA_LEVELS}, not {karatsuba!r}")
         self.lanes = lanes
         self.karatsuba = karatsuba
         self.LATENCY = lanes + 2
@@ -117,7 +122,6 @@ class GHASH(wiring.Component):
         # first stage starts from flip-flops (the select was the critical path on ECP5).
         in_valid = Signal()
         in_x = Signal(128, reset_less=True)  # the block, as a poly
-        in_b = Signal(128, reset_less=True)  # H^lanes or H^(remaining+1), as a poly
         in_final = Signal(reset_less=True)
         in_last = Signal(reset_less=True)
         sel = pay.h_powers[lanes - 1]
@@ -129,27 +133,31 @@ class GHASH(wiring.Component):
             m.d.sync += [
                 in_valid.eq(self.i.valid),
                 in_x.eq(hdl_packed_to_poly(pay.block)),
-                in_b.eq(hdl_packed_to_poly(h_sel)),
                 in_final.eq(pay.remaining < lanes),
                 in_last.eq(pay.remaining == 0),
             ]
 
         # The products the multiplier computes, as (first factor, second factor) pairs of
-        # polys: the schoolbook a*b, or Karatsuba's a_l*b_l, a_h*b_h, (a_l^a_h)*(b_l^b_h) on the
-        # 64-bit halves. Stage s of the pipeline holds, for each product, the partial product
-        # of first-factor bits [0, (s+1)*chunk); the last stage holds the reduced product.
+        # polys: the schoolbook a*b (levels = 0), or Karatsuba's a_l*b_l, a_h*b_h,
+        # (a_l^a_h)*(b_l^b_h) on the halves, split again on each further level
+        # (_karatsuba_leaves). Stage s of the pipeline holds, for each product, the partial
+        # product of first-factor bits [0, (s+1)*chunk); the last stage holds the reduced
+        # product. The second factors (the selected H power's halves and half-XORs) are
+        # registered with the block; the first factors' half-XORs are combinational on stage
+        # 0's feedback path (one more XOR input per level).
         a = Signal(128)  # stage 0's first factor: X ^ (the lane's previous product)
-        if self.karatsuba:
-            in_bm = Signal(64, reset_less=True)  # b_l ^ b_h, registered with in_b
-            h_poly = hdl_packed_to_poly(h_sel)
-            with m.If(en):
-                m.d.sync += in_bm.eq(h_poly[:64] ^ h_poly[64:])
-            a_m = Signal(64)
-            m.d.comb += a_m.eq(a[:64] ^ a[64:])
-            factors = [(a[:64], in_b[:64]), (a[64:], in_b[64:]), (a_m, in_bm)]
-        else:
-            factors = [(a, in_b)]
-        width = len(factors[0][0])
+        levels = self.karatsuba
+        width = 128 >> levels
+        b_leaves = _karatsuba_leaves(hdl_packed_to_poly(h_sel), levels)
+        in_bl = Signal(width * len(b_leaves), reset_less=True)
+        with m.If(en):
+            m.d.sync += in_bl.eq(Cat(*b_leaves))
+        a_leaves = Signal(width * len(b_leaves))
+        m.d.comb += a_leaves.eq(Cat(*_karatsuba_leaves(a, levels)))
+        factors = [
+            (a_leaves[k * width : (k + 1) * width], in_bl[k * width : (k + 1) * width])
+            for k in range(len(b_leaves))
+        ]
         chunk = width // lanes
         stages = []
         for s in range(lanes):
@@ -196,11 +204,7 @@ class GHASH(wiring.Component):
                 full = [Signal(2 * width - 1, name=f"part{k}") for k in range(len(factors))]
                 m.d.comb += [f.eq(p) for f, p in zip(full, parts, strict=True)]
                 product = Signal(255, name="product")
-                if self.karatsuba:
-                    lo, hi, mid = full  # a*b = L + (L + H + M) x^64 + H x^128
-                    m.d.comb += product.eq(lo ^ ((lo ^ hi ^ mid) << 64) ^ (hi << 128))
-                else:
-                    m.d.comb += product.eq(full[0])
+                m.d.comb += product.eq(_karatsuba_combine(full, levels, 128))
                 nxt["prod"] = hdl_reduce(product)
             else:
                 for k in range(len(factors)):
@@ -233,3 +237,26 @@ def _any(bits):
     for bit in bits[1:]:
         result = result | bit
     return result
+
+
+def _karatsuba_leaves(x, levels):
+    """The factors ``x`` splits into after ``levels`` Karatsuba levels, in ``_karatsuba_combine``
+    order: for each level, the low half's leaves, the high half's, then those of their XOR."""
+    if levels == 0:
+        return [x]
+    half = len(x) // 2
+    lo, hi = x[:half], x[half:]
+    return [leaf for part in (lo, hi, lo ^ hi) for leaf in _karatsuba_leaves(part, levels - 1)]
+
+
+def _karatsuba_combine(products, levels, width):
+    """The carry-less product of two ``width``-bit polys from the products of their
+    ``_karatsuba_leaves``: ``a*b = L + (L + H + M) x^(w/2) + H x^w`` at each level, with
+    ``L``, ``H``, ``M`` the products of the low halves, the high halves and the halves' XORs."""
+    if levels == 0:
+        return products[0]
+    n, half = len(products) // 3, width // 2
+    lo, hi, mid = (
+        _karatsuba_combine(products[k * n : (k + 1) * n], levels - 1, half) for k in range(3)
+    )
+    return lo ^ ((lo ^ hi ^ mid) << half) ^ (hi << width)

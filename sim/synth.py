@@ -159,7 +159,8 @@ def _designs() -> dict[str, Callable[[], wiring.Component]]:
         from hdl.ghash import GHASH
 
         designs["ghash_l4"] = functools.partial(GHASH, lanes=4)
-        designs["ghash_l4_schoolbook"] = functools.partial(GHASH, lanes=4, karatsuba=False)
+        designs["ghash_l4_schoolbook"] = functools.partial(GHASH, lanes=4, karatsuba=0)
+        designs["ghash_l4_k2"] = functools.partial(GHASH, lanes=4, karatsuba=2)
     except ImportError:
         pass
     try:

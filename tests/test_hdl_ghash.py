@@ -95,7 +95,7 @@ def _random_packets(rng, count, max_blocks=40):
     return packets
 
 
-@pytest.mark.parametrize("karatsuba", [True, False])
+@pytest.mark.parametrize("karatsuba", [0, 1, 2])
 @pytest.mark.parametrize("lanes", [1, 2, 4])
 def test_random_packets_with_idles_and_backpressure(lanes, karatsuba):
     rng = random.Random(100 + lanes)
@@ -123,7 +123,7 @@ def test_latency_attribute():
     """The last hash is valid LATENCY cycles after the packet's last block is accepted."""
     rng = random.Random(3)
     packets = _random_packets(rng, 1, max_blocks=9)
-    for lanes, karatsuba in ((1, True), (2, True), (4, True), (4, False)):
+    for lanes, karatsuba in ((1, 1), (2, 1), (4, 1), (4, 0), (4, 2), (1, 2)):
         dut = GHASH(lanes=lanes, karatsuba=karatsuba)
         assert dut.LATENCY == lanes + 2
         got, accepted, cycles = _run(dut, packets, rng, idle_p=0.0, ready_p=1.1)
@@ -140,7 +140,9 @@ def test_parameter_validation():
     with pytest.raises(TypeError):
         GHASH(4)
     with pytest.raises(TypeError, match="karatsuba"):
-        GHASH(lanes=4, karatsuba=1)
+        GHASH(lanes=4, karatsuba=True)
+    with pytest.raises(ValueError, match="karatsuba"):
+        GHASH(lanes=4, karatsuba=3)
 
 
 def test_verilog_conversion():
