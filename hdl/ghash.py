@@ -67,15 +67,19 @@ class GHASH(wiring.Component):
       one seed): ``lanes=4`` is 8.8k LUT4, ~1.0k FF (without the harness), 139 MHz; the
       critical path is now one stage's 33-input AND-XOR tree, mostly routing (5.9 of 7.2 ns).
       Before the input register (H-power select in stage 0) it was 120 MHz.
-    - ``karatsuba=True`` (default) splits the product once, Karatsuba-Ofman style, on the
-      64-bit halves: ``a*b = L + (L + H + M) x^64 + H x^128`` with ``L = a_l*b_l``,
-      ``H = a_h*b_h``, ``M = (a_l^a_h)*(b_l^b_h)``, three 64x64 schoolbook products (12k AND
-      terms instead of 16k) pipelined side by side over the same ``lanes`` stages, combined and
-      reduced in the last stage; ``b_l^b_h`` is registered with the H power, ``a_l^a_h`` adds
-      one XOR to stage 0's feedback path. Measured the same way: 7,259 LUT4, 2,208 FF (with
-      the harness's 702), 141.5 MHz, against 8,687 LUT4, 1,714 FF, 141.1 MHz schoolbook
-      (``python -m sim.synth --designs ghash_l4,ghash_l4_schoolbook``). The point is the engine,
-      where GHASH's XOR trees held 45 % of the router's overused wires (``sim/congestion.py``).
+    - ``karatsuba`` is the depth of Karatsuba-Ofman splitting. ``1`` (default) splits the
+      product once on the 64-bit halves: ``a*b = L + (L + H + M) x^64 + H x^128`` with
+      ``L = a_l*b_l``, ``H = a_h*b_h``, ``M = (a_l^a_h)*(b_l^b_h)``, three 64x64 schoolbook
+      products (12k AND terms instead of 16k) pipelined side by side over the same ``lanes``
+      stages, combined and reduced in the last stage; the second factor's halves and their XOR
+      are registered with the H power, ``a_l^a_h`` adds one XOR to stage 0's feedback path.
+      ``2`` splits each half again (nine 32x32 products, 9k AND terms, two XORs on the feedback
+      path); ``0`` is the schoolbook multiplier. Measured the same way
+      (``python -m sim.synth --designs ghash_l4_schoolbook,ghash_l4,ghash_l4_k2``, FF with the
+      harness's 702): depth 0 8,687 LUT4, 1,714 FF, 141.1 MHz; depth 1 7,291 LUT4, 2,208 FF,
+      144.1 MHz; depth 2 6,346 LUT4, 2,966 FF, 132.9 MHz (more FF: each stage carries nine
+      factor pairs). The point is the engine, where GHASH's XOR trees held 45 % of the
+      router's overused wires before the first split and 36 % after (``sim/congestion.py``).
     - The Horner recurrence ``Y_i = (Y_{i-1} ^ X_i) * H`` cannot be pipelined directly, so
       block ``i`` (0-based) of an ``n``-block packet goes to lane ``i mod lanes`` and is
       accumulated as ``lane = (lane ^ X_i) * H^lanes``, except the last ``lanes`` blocks, which
