@@ -5,7 +5,7 @@ from amaranth.lib import data, fifo, stream, wiring
 from amaranth.lib.wiring import In, Out
 
 from .aes_pipeline import AESPipeline
-from .ghash import GHASH
+from .ghash import GHASH, KARATSUBA_LEVELS
 from .hp_mask import hp_request_layout, hp_response_layout
 
 __all__ = ["AESGCM", "cmd_layout", "DATA_LAYOUT", "OUT_LAYOUT"]
@@ -156,14 +156,24 @@ class AESGCM(wiring.Component):
       header-protection port is there).
 
     Parameters (keyword-only): ``stages_per_round`` (1, 2), ``ghash_lanes`` (1, 2, 4),
+    ``ghash_karatsuba`` (GHASH's Karatsuba depth: 0, 1, 2; see :class:`GHASH`),
     ``hp_user_width`` (``None``: no header-protection port; 0..128: its ``user`` width),
     ``aes_flow`` (``"credit"``, ``"stall"``).
     """
 
-    def __init__(self, *, stages_per_round=2, ghash_lanes=4, hp_user_width=None, aes_flow="credit"):
+    def __init__(
+        self,
+        *,
+        stages_per_round=2,
+        ghash_lanes=4,
+        ghash_karatsuba=1,
+        hp_user_width=None,
+        aes_flow="credit",
+    ):
         # Check everything before building parts (a part left unelaborated warns).
         _check_choice("stages_per_round", stages_per_round, (1, 2))
         _check_choice("ghash_lanes", ghash_lanes, (1, 2, 4))
+        _check_choice("ghash_karatsuba", ghash_karatsuba, KARATSUBA_LEVELS)
         if hp_user_width is not None:
             _check_choice("hp_user_width", hp_user_width, range(129))
         if aes_flow not in ("stall", "credit"):
@@ -172,7 +182,7 @@ class AESGCM(wiring.Component):
         self._aes = AESPipeline(
             stages_per_round=stages_per_round, user_width=self._user.size, flow=aes_flow
         )
-        self._ghash = GHASH(lanes=ghash_lanes)
+        self._ghash = GHASH(lanes=ghash_lanes, karatsuba=ghash_karatsuba)
         self.stages_per_round = stages_per_round
         self.ghash_lanes = ghash_lanes
         self.aes_flow = aes_flow

@@ -15,9 +15,10 @@ from amaranth.hdl import Module, Signal
 from amaranth.lib import data, fifo, stream, wiring
 from amaranth.lib.wiring import In, Out
 
-from .aes_gcm import AESGCM
+from .aes_gcm import AESGCM, _check_choice
 from .byte_stream_buffer import ByteStreamBuffer
 from .datagram_assembler import DGRAM_BEAT_LAYOUT, DatagramAssembler
+from .ghash import KARATSUBA_LEVELS
 from .gso_segmenter import COMPLETION_LAYOUT, SEGMENT_LAYOUT, GSOSegmenter, descriptor_layout
 from .key_table import KeyTable, write_layout
 from .tx_counters import TxCounters, counters_layout
@@ -58,7 +59,8 @@ class QuicTxEngine(wiring.Component):
     ``n_buffers`` datagrams between the segmenter and the assembler's read-out, so everything
     in the pipeline has somewhere to go and the engine cannot deadlock on its own masks.
 
-    Parameters: ``entries`` (key-table size), ``ghash_lanes`` (1, 2, 4), ``stages_per_round``
+    Parameters: ``entries`` (key-table size), ``ghash_lanes`` (1, 2, 4), ``ghash_karatsuba``
+    (GHASH's Karatsuba depth: 0, 1, 2; size and routing, not behaviour), ``stages_per_round``
     (1, 2), ``n_buffers`` (datagram buffers: 2, 4, 8, 16; they also bound the datagrams in
     flight, so small packets need more), ``max_datagram`` (bytes, power of two).
     """
@@ -68,6 +70,7 @@ class QuicTxEngine(wiring.Component):
         *,
         entries: int = 256,
         ghash_lanes: int = 4,
+        ghash_karatsuba: int = 1,
         stages_per_round: int = 2,
         n_buffers: int = 16,
         max_datagram: int = 2048,
@@ -79,12 +82,13 @@ class QuicTxEngine(wiring.Component):
                 raise TypeError(f"{name} must be an int, not {type(value).__name__}")
         if not 1 <= entries <= 65536:
             raise ValueError(f"entries must be 1..65536, not {entries}")
-        if ghash_lanes not in (1, 2, 4):
-            raise ValueError(f"ghash_lanes must be 1, 2 or 4, not {ghash_lanes!r}")
-        if stages_per_round not in (1, 2):
-            raise ValueError(f"stages_per_round must be 1 or 2, not {stages_per_round!r}")
-        if n_buffers not in (2, 4, 8, 16):
-            raise ValueError(f"n_buffers must be 2, 4, 8 or 16, not {n_buffers!r}")
+        for name, value, allowed in (
+            ("ghash_lanes", ghash_lanes, (1, 2, 4)),
+            ("ghash_karatsuba", ghash_karatsuba, KARATSUBA_LEVELS),
+            ("stages_per_round", stages_per_round, (1, 2)),
+            ("n_buffers", n_buffers, (2, 4, 8, 16)),
+        ):
+            _check_choice(name, value, allowed)
         if not 64 <= max_datagram <= 65535 or max_datagram & (max_datagram - 1):
             raise ValueError(
                 f"max_datagram must be a power of two in 64..32768, not {max_datagram}"
@@ -92,6 +96,7 @@ class QuicTxEngine(wiring.Component):
         self.params = dict(
             entries=entries,
             ghash_lanes=ghash_lanes,
+            ghash_karatsuba=ghash_karatsuba,
             stages_per_round=stages_per_round,
             n_buffers=n_buffers,
             max_datagram=max_datagram,
@@ -105,6 +110,7 @@ class QuicTxEngine(wiring.Component):
         self._gcm = AESGCM(
             stages_per_round=stages_per_round,
             ghash_lanes=ghash_lanes,
+            ghash_karatsuba=ghash_karatsuba,
             hp_user_width=self._assembler.buf_bits,
         )
         super().__init__(

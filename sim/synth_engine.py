@@ -39,6 +39,7 @@ from sim.synth import SYNTH_DIR, SynthHarness, synth_one, table
 ENGINE_PARAMS = dict(
     entries=256,
     ghash_lanes=4,
+    ghash_karatsuba=1,
     stages_per_round=2,
     n_buffers=16,
     max_datagram=2048,
@@ -78,16 +79,19 @@ class EngineStreams(wiring.Component):
         return m
 
 
-def engine_factory():
-    return functools.partial(EngineStreams, **ENGINE_PARAMS)
+def engine_factory(params=ENGINE_PARAMS):
+    return functools.partial(EngineStreams, **params)
 
 
 class BoardTop(Elaboratable):
     """ULX3S top: the harnessed engine, its output on LED 0."""
 
+    def __init__(self, params=ENGINE_PARAMS):
+        self.params = params
+
     def elaborate(self, platform):
         m = Module()
-        m.submodules.harness = harness = SynthHarness(EngineStreams(**ENGINE_PARAMS))
+        m.submodules.harness = harness = SynthHarness(EngineStreams(**self.params))
         led = platform.request("led", 0)
         m.d.comb += led.o.eq(harness.out)
         return m
@@ -96,7 +100,7 @@ class BoardTop(Elaboratable):
 REPORT_NAME = "quic_tx_engine_ulx3s.report.json"
 
 
-def board(out_dir) -> int:
+def board(out_dir, params=ENGINE_PARAMS) -> int:
     try:
         from amaranth_boards.ulx3s import ULX3S_85F_Platform
     except ImportError:
@@ -111,7 +115,7 @@ def board(out_dir) -> int:
     status = "ok"
     try:
         ULX3S_85F_Platform().build(
-            BoardTop(),
+            BoardTop(params),
             name="quic_tx_engine_ulx3s",
             build_dir=str(out_dir),
             do_program=False,
@@ -172,21 +176,29 @@ def main(argv=None) -> int:
         default="",
         help="more nextpnr options, one string: --pnr-args='--placer-heap-beta 0.6'",
     )
+    parser.add_argument(
+        "--ghash-karatsuba",
+        type=int,
+        choices=(0, 1, 2),
+        default=ENGINE_PARAMS["ghash_karatsuba"],
+        help="GHASH's Karatsuba depth (default %(default)s; 2 is ~0.9k LUT4 smaller)",
+    )
     args = parser.parse_args(argv)
+    params = {**ENGINE_PARAMS, "ghash_karatsuba": args.ghash_karatsuba}
     if args.what == "board":
-        return board(SYNTH_DIR / "board")
+        return board(SYNTH_DIR / "board", params)
     SYNTH_DIR.mkdir(parents=True, exist_ok=True)
     print("[synth] engine: yosys then nextpnr; this takes a long time", file=sys.stderr)
     result = synth_one(
         "engine",
-        engine_factory(),
+        engine_factory(params),
         args.seeds,
         args.timeout,
         freq_mhz=args.freq,
         pnr_args=("--router", args.router, *args.pnr_args.split()),
         reuse=args.reuse_netlist,
     )
-    result["params"] = ENGINE_PARAMS
+    result["params"] = params
     (SYNTH_DIR / "engine.json").write_text(json.dumps(result, indent=2))
     print(table([result]))
     return 0

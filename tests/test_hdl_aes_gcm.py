@@ -298,12 +298,12 @@ def test_random_packets_idles_and_backpressure():
     _check_slots(packets, slots)
 
 
-@pytest.mark.parametrize("lanes", [1, 2])
-def test_other_lanes_and_one_stage_per_round(lanes):
+@pytest.mark.parametrize(("lanes", "karatsuba"), [(1, 1), (2, 1), (2, 2), (4, 0)])
+def test_other_lanes_and_one_stage_per_round(lanes, karatsuba):
     rng = random.Random(10 + lanes)
     packets = _random_packets(rng, 9, max_pt=70)
     flow = "stall" if lanes == 2 else "credit"
-    dut = AESGCM(stages_per_round=1, ghash_lanes=lanes, aes_flow=flow)
+    dut = AESGCM(stages_per_round=1, ghash_lanes=lanes, ghash_karatsuba=karatsuba, aes_flow=flow)
     beats, slots = _simulate(dut, packets, seed=10 + lanes, idle_p=0.2, ready_p=0.7)
     _check(packets, beats)
     _check_slots(packets, slots)
@@ -383,6 +383,10 @@ def test_parameter_validation():
         AESGCM(ghash_lanes="4")
     with pytest.raises(ValueError, match="stages_per_round"):
         AESGCM(stages_per_round=3)
+    with pytest.raises(ValueError, match="ghash_karatsuba"):
+        AESGCM(ghash_karatsuba=3)
+    with pytest.raises(TypeError, match="ghash_karatsuba"):
+        AESGCM(ghash_karatsuba=True)
     with pytest.raises(TypeError):
         AESGCM(2, 4)
     with pytest.raises(ValueError, match="hp_user_width"):

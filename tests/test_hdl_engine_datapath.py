@@ -1,3 +1,4 @@
+# amaranth: UnusedElaboratable=no
 """Segmenter + datagram assembler + header protection, with the testbench playing AES-GCM.
 
 The engine's own logic (GSO slicing, PN decode, nonce, key phase, header capture, sample,
@@ -9,6 +10,7 @@ plaintext the segmenter hands it, so a wrong nonce or AAD shows up as a mismatch
 
 import random
 
+import pytest
 from amaranth.hdl import Module
 from amaranth.lib import wiring
 from amaranth.sim import Simulator
@@ -20,7 +22,7 @@ from hdl.gso_segmenter import GSOSegmenter, Status
 from hdl.hp_mask import HeaderProtectionMask
 from hdl.key_table import KeyTable
 from hdl.packing import pack_bytes, unpack_bytes
-from hdl.quic_tx_engine import connect_fields
+from hdl.quic_tx_engine import QuicTxEngine, connect_fields
 from model.packet_protection import protect_short_header_packet
 from sim.engine_io import EngineParams, KeyWrite, SendJob
 
@@ -263,3 +265,20 @@ def test_key_phase_mismatch_and_bypass_and_no_key():
         (bypass_data[32:64], True),
         (bypass_data[64:], True),
     ]
+
+
+def test_engine_parameter_validation():
+    """Bad parameters fail at construction, before any part is built, naming the parameter."""
+    for kwargs, exc, name in (
+        ({"entries": 0}, ValueError, "entries"),
+        ({"entries": "8"}, TypeError, "entries"),
+        ({"ghash_lanes": 3}, ValueError, "ghash_lanes"),
+        ({"ghash_karatsuba": 3}, ValueError, "ghash_karatsuba"),
+        ({"ghash_karatsuba": True}, TypeError, "ghash_karatsuba"),
+        ({"ghash_lanes": "4"}, TypeError, "ghash_lanes"),
+        ({"stages_per_round": 3}, ValueError, "stages_per_round"),
+        ({"n_buffers": 3}, ValueError, "n_buffers"),
+        ({"max_datagram": 1000}, ValueError, "max_datagram"),
+    ):
+        with pytest.raises(exc, match=name):
+            QuicTxEngine(**kwargs)
