@@ -13,9 +13,12 @@ AES pipeline with block-RAM S-boxes. The earlier layout with a second, LUT-based
 the masks measured 95.9k LUT4, 29.5k FF, 174 DP16KD: it did not fit an ECP5-85F (83.6k LUT4).
 With one pipeline it was 55.2k LUT4 (73 % of the LUT/RAM cells), too dense to route; with the
 datagram assembler protecting headers on the way out (no header copies) 36.6k LUT4, 27.1k FF,
-203 DP16KD (51 %); with the Karatsuba GHASH 34.0k LUT4, 27.7k FF (48 %). Routing is still
-congested: GHASH's multiplier and the AES S-box addresses hold about 63 % of router2's
-overused wires (``sim/congestion.py``); router2 stalls at ~9k overused wires, router1 is slow.
+203 DP16KD (51 %); with the Karatsuba GHASH 34.0k LUT4, 27.7k FF (48 %). With nextpnr's
+default HeAP placer that build never finished routing: GHASH's multiplier and the AES S-box
+addresses sat in one dense band (about 63 % of router2's overused wires, ``sim/congestion.py``),
+router2 stalled at ~9k overused wires and router1 at ~230 after three hours. nextpnr's static
+(electrostatic) placer spreads the same netlist: router1 then routes it in about 8 minutes, so
+``--placer static`` is the default here and in ``make board``.
 """
 
 from __future__ import annotations
@@ -119,11 +122,12 @@ def board(out_dir, params=ENGINE_PARAMS) -> int:
             name="quic_tx_engine_ulx3s",
             build_dir=str(out_dir),
             do_program=False,
-            # router1: on this engine router2 stops converging (~32k overused wires after six
-            # iterations, 2026-12-02) while router1 keeps gaining. A report with the routed
-            # Fmax; timing must pass at the board's 25 MHz (no --timing-allow-fail: a
-            # bitstream that misses timing is not one to load).
-            nextpnr_opts=f"--router router1 --report {REPORT_NAME}",
+            # The static placer and router1, as for `make synth-engine`: HeAP placements of
+            # this engine never finished routing (router2 stalls at thousands of overused
+            # wires, router1 at hundreds). A report with the routed Fmax; timing must pass at
+            # the board's 25 MHz (no --timing-allow-fail: a bitstream that misses timing is
+            # not one to load).
+            nextpnr_opts=f"--placer static --router router1 --report {REPORT_NAME}",
         )
     except subprocess.CalledProcessError as exc:
         status = f"failed ({exc.cmd} exited {exc.returncode}; see {out_dir}/*.tim)"
@@ -154,16 +158,23 @@ def main(argv=None) -> int:
         "--timeout",
         type=float,
         default=14400,
-        help="seconds per tool run (default 14400: router1 takes over an hour on the engine)",
+        help="seconds per tool run (default 14400, a cap; router1 needs ~10 min after placement)",
     )
     parser.add_argument(
         "--freq",
         type=float,
         default=50,
-        help="nextpnr target in MHz (default 50, near the placement estimate of ~58 MHz)",
+        help="nextpnr target in MHz (default 50; the engine routes at ~70 MHz, speed 8)",
     )
     parser.add_argument(
         "--reuse-netlist", action="store_true", help="skip yosys if its netlist is up to date"
+    )
+    parser.add_argument(
+        "--placer",
+        choices=("static", "heap", "sa"),
+        default="static",
+        help="nextpnr placer (default static: it spreads the engine's congested band; heap "
+        "placements of the engine never finished routing)",
     )
     parser.add_argument(
         "--router",
@@ -174,7 +185,7 @@ def main(argv=None) -> int:
     parser.add_argument(
         "--pnr-args",
         default="",
-        help="more nextpnr options, one string: --pnr-args='--placer-heap-beta 0.6'",
+        help="more nextpnr options, one string: --pnr-args='--tmg-ripup'",
     )
     parser.add_argument(
         "--ghash-karatsuba",
@@ -195,7 +206,7 @@ def main(argv=None) -> int:
         args.seeds,
         args.timeout,
         freq_mhz=args.freq,
-        pnr_args=("--router", args.router, *args.pnr_args.split()),
+        pnr_args=("--placer", args.placer, "--router", args.router, *args.pnr_args.split()),
         reuse=args.reuse_netlist,
     )
     result["params"] = params
